@@ -1,0 +1,196 @@
+"""`ElectraConfig`: the sizes and pre-training constants of an ELECTRA model."""
+
+import dataclasses
+import json
+
+# Paper sizes (Clark et al., 2020, Table 6; google-research/electra
+# `configure_pretraining.py`). The generator keeps the discriminator's depth
+# and shrinks its width: 1/4 for small and large, 1/3 for base.
+PRESETS = {
+    "tiny": dict(
+        num_layers=2,
+        hidden_dim=128,
+        num_heads=2,
+        intermediate_dim=512,
+        embedding_dim=128,
+        generator_hidden_dim=32,
+        generator_num_heads=1,
+        generator_intermediate_dim=128,
+    ),
+    "small": dict(
+        num_layers=12,
+        hidden_dim=256,
+        num_heads=4,
+        intermediate_dim=1024,
+        embedding_dim=128,
+        generator_hidden_dim=64,
+        generator_num_heads=1,
+        generator_intermediate_dim=256,
+    ),
+    "base": dict(
+        num_layers=12,
+        hidden_dim=768,
+        num_heads=12,
+        intermediate_dim=3072,
+        embedding_dim=768,
+        generator_hidden_dim=256,
+        generator_num_heads=4,
+        generator_intermediate_dim=1024,
+    ),
+    "large": dict(
+        num_layers=24,
+        hidden_dim=1024,
+        num_heads=16,
+        intermediate_dim=4096,
+        embedding_dim=1024,
+        generator_hidden_dim=256,
+        generator_num_heads=4,
+        generator_intermediate_dim=1024,
+        mask_rate=0.25,
+    ),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class ElectraConfig:
+    """Sizes of the generator/discriminator pair and the pre-training loss.
+
+    Build one from a named preset (`tiny`, `small`, `base`, `large`) with
+    `ElectraConfig.from_preset(name, **overrides)`; every field can be
+    overridden. The config round-trips through JSON (`to_json`/`from_json`).
+
+    Args:
+        vocabulary_size: int. Size of the WordPiece vocabulary.
+        num_layers: int. Transformer layers of the discriminator.
+        hidden_dim: int. Hidden size of the discriminator.
+        num_heads: int. Attention heads of the discriminator.
+        intermediate_dim: int. Feed-forward size of the discriminator.
+        embedding_dim: int. Size of the shared token/position/segment
+            embeddings; each tower projects it to its own hidden size.
+        generator_hidden_dim: int. Hidden size of the generator.
+        generator_num_heads: int. Attention heads of the generator.
+        generator_intermediate_dim: int. Feed-forward size of the generator.
+        generator_num_layers: int or None. Generator depth; `None` means the
+            discriminator's depth, as in the paper.
+        max_sequence_length: int. Number of position embeddings.
+        num_segments: int. Number of segment (token type) embeddings.
+        dropout: float. Dropout of embeddings, attention and feed-forward.
+        mask_rate: float. Fraction of tokens the generator predicts.
+        mlm_weight: float. Weight of the generator's masked-LM loss.
+        disc_weight: float. Weight of the discriminator loss (lambda = 50).
+        temperature: float. Sampling temperature of the generator.
+
+    Example:
+    ```python
+    config = keras_electra.ElectraConfig.from_preset("small", dropout=0.0)
+    config.generator_hidden_dim  # 64
+    ```
+    """
+
+    vocabulary_size: int = 30522
+    num_layers: int = 12
+    hidden_dim: int = 256
+    num_heads: int = 4
+    intermediate_dim: int = 1024
+    embedding_dim: int = 128
+    generator_hidden_dim: int = 64
+    generator_num_heads: int = 1
+    generator_intermediate_dim: int = 256
+    generator_num_layers: int = None
+    max_sequence_length: int = 512
+    num_segments: int = 2
+    dropout: float = 0.1
+    mask_rate: float = 0.15
+    mlm_weight: float = 1.0
+    disc_weight: float = 50.0
+    temperature: float = 1.0
+
+    def __post_init__(self):
+        for name in (
+            "vocabulary_size",
+            "num_layers",
+            "hidden_dim",
+            "num_heads",
+            "intermediate_dim",
+            "embedding_dim",
+            "generator_hidden_dim",
+            "generator_num_heads",
+            "generator_intermediate_dim",
+            "max_sequence_length",
+            "num_segments",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(
+                    f"ElectraConfig.{name} must be a positive integer, "
+                    f"got {value!r}."
+                )
+        for hidden, heads, tower in (
+            (self.hidden_dim, self.num_heads, ""),
+            (self.generator_hidden_dim, self.generator_num_heads, "generator_"),
+        ):
+            if hidden % heads:
+                raise ValueError(
+                    f"ElectraConfig.{tower}hidden_dim={hidden} is not "
+                    f"divisible by {tower}num_heads={heads}."
+                )
+        if not 0.0 < self.mask_rate < 1.0:
+            raise ValueError(
+                f"ElectraConfig.mask_rate must be in (0, 1), got "
+                f"{self.mask_rate!r}."
+            )
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(
+                f"ElectraConfig.dropout must be in [0, 1), got {self.dropout!r}."
+            )
+        if self.temperature <= 0:
+            raise ValueError(
+                "ElectraConfig.temperature must be positive, got "
+                f"{self.temperature!r}."
+            )
+
+    @classmethod
+    def from_preset(cls, name, **overrides):
+        """Returns the config of preset `name` with `overrides` applied."""
+        if name not in PRESETS:
+            raise ValueError(
+                f"Unknown ELECTRA preset {name!r}; choose one of "
+                f"{', '.join(PRESETS)}."
+            )
+        unknown = set(overrides) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(
+                f"Unknown ElectraConfig field(s): {', '.join(sorted(unknown))}."
+            )
+        return cls(**{**PRESETS[name], **overrides})
+
+    def replace(self, **changes):
+        """Returns a copy with `changes` applied."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def generator_depth(self):
+        return self.generator_num_layers or self.num_layers
+
+    def max_predictions(self, sequence_length):
+        """Mask slots per sequence, as the original: int((rate + .005) * L)."""
+        return int((self.mask_rate + 0.005) * sequence_length)
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values):
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(
+                f"Unknown ElectraConfig field(s): {', '.join(sorted(unknown))}."
+            )
+        return cls(**values)
+
+    def to_json(self):
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text):
+        return cls.from_dict(json.loads(text))

@@ -1,0 +1,256 @@
+"""`ElectraPretrainer`: generator and discriminator trained as one model."""
+
+import keras
+from keras import ops
+
+from keras_electra.config import ElectraConfig
+from keras_electra.layers.discriminator_head import ElectraDiscriminatorHead
+from keras_electra.layers.embeddings import ElectraEmbeddings
+from keras_electra.layers.generator_head import electra_generator_head
+from keras_electra.models.electra_encoder import ElectraEncoder
+from keras_electra.models.pretraining_ops import masked_lm_loss
+from keras_electra.models.pretraining_ops import replace_at_positions
+from keras_electra.models.pretraining_ops import replaced_token_detection_loss
+from keras_electra.models.pretraining_ops import replaced_token_labels
+from keras_electra.models.pretraining_ops import sample_tokens
+from keras_electra.models.replicas import scale_loss_for_replicas
+
+BATCH_KEYS = (
+    "token_ids",
+    "segment_ids",
+    "padding_mask",
+    "mask_positions",
+    "mask_ids",
+    "mask_weights",
+)
+
+
+@keras.saving.register_keras_serializable(package="keras_electra")
+class ElectraPretrainer(keras.Model):
+    """ELECTRA replaced-token detection: a generator and a discriminator.
+
+    Each step the generator (a small masked LM) predicts the masked tokens,
+    one replacement per slot is sampled from it (Gumbel-max, float32, no
+    gradient), the samples are written into the input and the discriminator
+    labels every real token as replaced or original. A sample equal to the
+    original counts as original. Both towers share the token, position and
+    segment embeddings and the embedding LayerNorm, and train together on
+    `mlm_weight * mlm_loss + disc_weight * disc_loss` with one optimizer, so
+    `fit()` and `evaluate()` work unchanged on TensorFlow, JAX and PyTorch.
+
+    Batches are dicts of fixed-shape tensors (as `keras_electra.data`
+    produces): `token_ids` (already masked), `segment_ids`, `padding_mask`
+    (`[batch, seq_len]`), and `mask_positions`, `mask_ids` (the original
+    tokens) and `mask_weights` (`[batch, max_predictions]`, 0 for padded
+    slots).
+
+    Args:
+        config: `ElectraConfig`, its dict, or a preset name.
+        seed: int or None. Seed of the sampling noise.
+        dtype: dtype policy, e.g. `"mixed_bfloat16"`.
+
+    Example:
+    ```python
+    pretrainer = keras_electra.ElectraPretrainer("tiny", seed=0)
+    pretrainer.compile(optimizer=keras.optimizers.AdamW(5e-4, epsilon=1e-6))
+    pretrainer.fit(dataset, steps_per_epoch=100)
+    pretrainer.discriminator.save("discriminator.keras")
+    ```
+    """
+
+    def __init__(self, config="small", seed=None, dtype=None, **kwargs):
+        super().__init__(dtype=dtype, **kwargs)
+        if isinstance(config, str):
+            config = ElectraConfig.from_preset(config)
+        elif isinstance(config, dict):
+            config = ElectraConfig.from_dict(config)
+        dtype = self.dtype_policy
+
+        # === Layers ===
+        self.embeddings = ElectraEmbeddings(
+            vocabulary_size=config.vocabulary_size,
+            embedding_dim=config.embedding_dim,
+            max_sequence_length=config.max_sequence_length,
+            num_segments=config.num_segments,
+            dropout=config.dropout,
+            dtype=dtype,
+            name="embeddings",
+        )
+        # Built here, so its variables live under "embeddings/", not under
+        # whichever tower calls it first.
+        self.embeddings.build((None, None))
+        shared = dict(
+            vocabulary_size=config.vocabulary_size,
+            embedding_dim=config.embedding_dim,
+            max_sequence_length=config.max_sequence_length,
+            num_segments=config.num_segments,
+            dropout=config.dropout,
+            embeddings=self.embeddings,
+            dtype=dtype,
+        )
+        self.generator = ElectraEncoder(
+            num_layers=config.generator_depth,
+            hidden_dim=config.generator_hidden_dim,
+            num_heads=config.generator_num_heads,
+            intermediate_dim=config.generator_intermediate_dim,
+            name="generator",
+            **shared,
+        )
+        self.discriminator = ElectraEncoder(
+            num_layers=config.num_layers,
+            hidden_dim=config.hidden_dim,
+            num_heads=config.num_heads,
+            intermediate_dim=config.intermediate_dim,
+            name="discriminator",
+            **shared,
+        )
+        self.generator_head = electra_generator_head(
+            self.embeddings.token_embedding, dtype=dtype
+        )
+        self.discriminator_head = ElectraDiscriminatorHead(
+            config.hidden_dim, dtype=dtype, name="discriminator_head"
+        )
+        self.generator_head.build(
+            (None, None, config.generator_hidden_dim), (None, None)
+        )
+        self.discriminator_head.build((None, None, config.hidden_dim))
+        self.seed_generator = keras.random.SeedGenerator(seed, name="sampling")
+
+        # === Metrics ===
+        self.mlm_loss_tracker = keras.metrics.Mean(name="mlm_loss")
+        self.mlm_accuracy = keras.metrics.SparseCategoricalAccuracy(
+            name="mlm_accuracy"
+        )
+        self.disc_loss_tracker = keras.metrics.Mean(name="disc_loss")
+        self.disc_accuracy = keras.metrics.BinaryAccuracy(name="disc_accuracy")
+        self.disc_precision = keras.metrics.Precision(name="disc_precision")
+        self.disc_recall = keras.metrics.Recall(name="disc_recall")
+        self.disc_auc = keras.metrics.AUC(name="disc_auc")
+        self.replaced_fraction = keras.metrics.Mean(name="replaced_fraction")
+
+        # === Config ===
+        self.config = config
+        self.seed = seed
+        self.build()
+
+    def build(self, input_shape=None):
+        # Every layer is built in `__init__`; batches may have any shape.
+        self.built = True
+
+    def call(self, inputs, training=False):
+        """Runs one ELECTRA forward pass.
+
+        Returns:
+            A dict: `mlm_logits` `[batch, max_predictions, vocab]`,
+            `disc_logits` and `disc_labels` `[batch, seq_len]` (float32),
+            and `corrupted_ids`, the discriminator's input `[batch, seq_len]`.
+        """
+        missing = [key for key in BATCH_KEYS if key not in inputs]
+        if missing:
+            raise ValueError(
+                "ElectraPretrainer batches need the keys "
+                f"{', '.join(BATCH_KEYS)}; missing: {', '.join(missing)}."
+            )
+        token_ids = ops.cast(inputs["token_ids"], "int32")
+        segment_ids = ops.cast(inputs["segment_ids"], "int32")
+        padding_mask = ops.cast(inputs["padding_mask"], "int32")
+        positions = ops.cast(inputs["mask_positions"], "int32")
+        weights = ops.convert_to_tensor(inputs["mask_weights"])
+
+        generator_sequence = self.generator(
+            {
+                "token_ids": token_ids,
+                "segment_ids": segment_ids,
+                "padding_mask": padding_mask,
+            },
+            training=training,
+        )
+        mlm_logits = self.generator_head(
+            generator_sequence, mask_positions=positions
+        )
+        sampled_ids = sample_tokens(
+            mlm_logits, self.seed_generator, self.config.temperature
+        )
+        corrupted_ids = replace_at_positions(
+            token_ids, positions, sampled_ids, weights
+        )
+        original_ids = replace_at_positions(
+            token_ids, positions, inputs["mask_ids"], weights
+        )
+        discriminator_sequence = self.discriminator(
+            {
+                "token_ids": corrupted_ids,
+                "segment_ids": segment_ids,
+                "padding_mask": padding_mask,
+            },
+            training=training,
+        )
+        disc_logits = self.discriminator_head(discriminator_sequence)
+        return {
+            "mlm_logits": mlm_logits,
+            "disc_logits": ops.cast(disc_logits, "float32"),
+            "disc_labels": replaced_token_labels(corrupted_ids, original_ids),
+            "corrupted_ids": corrupted_ids,
+        }
+
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
+        """`mlm_weight * mlm_loss + disc_weight * disc_loss` (+ layer losses).
+
+        The masked-LM loss averages over real mask slots, the discriminator
+        loss over all real (non-padding) tokens, [CLS] and [SEP] included.
+        """
+        mask_ids = x["mask_ids"]
+        mask_weights = ops.cast(x["mask_weights"], "float32")
+        padding_mask = ops.cast(x["padding_mask"], "float32")
+        mlm_logits = ops.cast(y_pred["mlm_logits"], "float32")
+        disc_logits = y_pred["disc_logits"]
+        disc_labels = y_pred["disc_labels"]
+
+        mlm_loss = masked_lm_loss(mask_ids, mlm_logits, mask_weights)
+        disc_loss = replaced_token_detection_loss(
+            disc_labels, disc_logits, padding_mask
+        )
+        loss = (
+            self.config.mlm_weight * mlm_loss
+            + self.config.disc_weight * disc_loss
+        )
+        if self.losses:
+            loss = loss + ops.sum(self.losses)
+
+        disc_probabilities = ops.sigmoid(disc_logits)
+        self.mlm_loss_tracker.update_state(mlm_loss)
+        self.mlm_accuracy.update_state(
+            mask_ids, mlm_logits, sample_weight=mask_weights
+        )
+        self.disc_loss_tracker.update_state(disc_loss)
+        for metric in (
+            self.disc_accuracy,
+            self.disc_precision,
+            self.disc_recall,
+            self.disc_auc,
+        ):
+            metric.update_state(
+                disc_labels, disc_probabilities, sample_weight=padding_mask
+            )
+        self.replaced_fraction.update_state(
+            disc_labels, sample_weight=padding_mask
+        )
+        return scale_loss_for_replicas(loss)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
+            "config": self.config.to_dict(),
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
+        return cls(**config)
