@@ -1,0 +1,118 @@
+"""WordPiece tokenization with tensorflow-text."""
+
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+from keras_electra.data.vocab import as_vocab
+
+
+class WordPieceTokenizer(tf.Module):
+    """BERT-style WordPiece tokenizer built on `tf_text.FastBertTokenizer`.
+
+    Text is cleaned (control characters removed), optionally lower-cased and
+    stripped of accents, split on whitespace and punctuation, and cut into
+    WordPieces of `vocab`. The model is a constant flatbuffer: no lookup-table
+    resources, so the tokenizer exports to a SavedModel that TF Serving runs
+    with the tensorflow-text ops linked in.
+
+    Args:
+        vocab: `Vocab`, path or `None`. The vocab; `None` means the shipped
+            uncased vocab.
+        lower_case: bool. Lower-case the text. Defaults to `True`.
+        strip_accents: bool. Remove accents (NFD, drop combining marks).
+            Defaults to `lower_case`, as in BERT.
+
+    Example:
+    ```python
+    tokenizer = keras_electra.data.WordPieceTokenizer()
+    ids = tokenizer.tokenize(["Héllo, world!"])  # [[7592, 1010, 2088, 999]]
+    tokenizer.detokenize(ids)                      # [b"hello , world !"]
+    ```
+    """
+
+    def __init__(self, vocab=None, lower_case=True, strip_accents=None):
+        super().__init__(name="wordpiece_tokenizer")
+        self.vocab = as_vocab(vocab)
+        self.lower_case = bool(lower_case)
+        self.strip_accents = (
+            self.lower_case if strip_accents is None else bool(strip_accents)
+        )
+        # FastBertTokenizer's built-in normalizer does lower-case and
+        # accent stripping together; other combinations normalize first.
+        self._fused = self.lower_case == self.strip_accents
+        self._tokenizer = tf_text.FastBertTokenizer(
+            vocab=list(self.vocab.tokens),
+            token_out_type=tf.int32,
+            unknown_token="[UNK]",
+            support_detokenization=True,
+            lower_case_nfd_strip_accents=self._fused and self.lower_case,
+        )
+
+    def normalize(self, text):
+        """Applies the lower-casing/accent stripping chosen at construction."""
+        text = tf.convert_to_tensor(text, dtype=tf.string)
+        if self.lower_case:
+            text = tf.strings.lower(text, encoding="utf-8")
+        if self.strip_accents:
+            text = tf_text.normalize_utf8(text, "NFD")
+            text = tf.strings.regex_replace(text, r"\p{Mn}", "")
+        return text
+
+    def tokenize(self, text):
+        """Tokenizes strings into WordPiece ids.
+
+        Args:
+            text: string tensor of shape `[]` or `[batch]`.
+
+        Returns:
+            int32 ids: a `tf.Tensor` `[num_tokens]` for a scalar input, a
+            `tf.RaggedTensor` `[batch, (num_tokens)]` for a batch.
+        """
+        text = tf.convert_to_tensor(text, dtype=tf.string)
+        if not self._fused:
+            text = self.normalize(text)
+        if text.shape.rank == 0:
+            return self._tokenizer.tokenize(text[tf.newaxis])[0]
+        return self._tokenizer.tokenize(text)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def tokenize_flat(self, lines):
+        """Tokenizes a batch of lines into `(flat_ids, row_splits)`.
+
+        The compiled, batch-at-a-time form that the packing stream calls.
+        """
+        ids = self.tokenize(lines)
+        return ids.flat_values, ids.row_splits
+
+    def detokenize(self, token_ids):
+        """Joins WordPiece ids back into space-separated words.
+
+        The result has the tokenizer's normalization (case, accents) and a
+        space around punctuation; otherwise it is the text that was tokenized.
+
+        Args:
+            token_ids: int tensor or ragged tensor, `[num_tokens]` or
+                `[batch, (num_tokens)]`.
+
+        Returns:
+            A string tensor of shape `[]` or `[batch]`.
+        """
+        if not isinstance(token_ids, tf.RaggedTensor):
+            token_ids = tf.convert_to_tensor(token_ids)
+        if token_ids.shape.rank == 1:
+            return self._tokenizer.detokenize(token_ids[tf.newaxis])[0]
+        return self._tokenizer.detokenize(token_ids)
+
+
+
+_SHARED = {}
+
+
+def cached_tokenizer(vocab, lower_case=True, strip_accents=None):
+    """A shared `WordPieceTokenizer` per vocab and settings (traced once)."""
+    vocab = as_vocab(vocab)
+    strip_accents = lower_case if strip_accents is None else strip_accents
+    key = (vocab.sha256, bool(lower_case), bool(strip_accents))
+    if key not in _SHARED:
+        _SHARED[key] = WordPieceTokenizer(vocab, lower_case, strip_accents)
+    return _SHARED[key]
