@@ -104,8 +104,11 @@ class ElectraPretrainer(keras.Model):
             name="discriminator",
             **shared,
         )
+        # The head runs at the masked positions only, in float32: its logits
+        # feed float32 sampling and loss, and keras-hub's MaskedLMHead adds
+        # its float32 bias without autocasting.
         self.generator_head = electra_generator_head(
-            self.embeddings.token_embedding, dtype=dtype
+            self.embeddings.token_embedding, dtype="float32"
         )
         self.discriminator_head = ElectraDiscriminatorHead(
             config.hidden_dim, dtype=dtype, name="discriminator_head"

@@ -1,0 +1,65 @@
+"""Runs the test suite on every Keras backend and prints one summary line.
+
+The whole suite runs under the TensorFlow backend; the model tests
+(`multi_backend`, i.e. `tests/models/`) run again under JAX and PyTorch.
+Extra arguments go to every pytest run, e.g. `-x` or `-k saving`.
+
+Usage:
+    python tools/run_tests.py [pytest args...]
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+PASSES = (
+    ("tensorflow", []),
+    ("jax", ["-m", "multi_backend"]),
+    ("torch", ["-m", "multi_backend"]),
+)
+
+
+def _counts(junit_xml):
+    suite = ET.parse(junit_xml).getroot()
+    if suite.tag == "testsuites":
+        suite = suite[0]
+    total = int(suite.get("tests", 0))
+    failed = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+    skipped = int(suite.get("skipped", 0))
+    return total - failed - skipped, failed, skipped
+
+
+def main(argv):
+    totals = [0, 0, 0]
+    failed_passes = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend, args in PASSES:
+            print(f"\n=== KERAS_BACKEND={backend} ===", flush=True)
+            report = os.path.join(tmp, f"{backend}.xml")
+            env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
+            code = subprocess.call(
+                [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                 f"--junitxml={report}", *args, *argv],
+                env=env,
+            )
+            if os.path.exists(report):
+                for i, n in enumerate(_counts(report)):
+                    totals[i] += n
+            # 5: nothing collected, e.g. a -k that matches no model test.
+            if code not in (0, 5):
+                failed_passes.append(backend)
+    passed, failed, skipped = totals
+    print(f"\ntotal: {passed} passed, {failed} failed, {skipped} skipped")
+    if failed_passes:
+        print(f"failing backends: {', '.join(failed_passes)}")
+        return 1
+    if passed == 0:
+        print("no test ran")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
