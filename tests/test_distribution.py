@@ -1,7 +1,7 @@
-"""`ElectraPretrainer` under `tf.distribute.MirroredStrategy` (2 CPU replicas).
+"""`ElectraPretrainer` on several devices: `tf.distribute` and JAX.
 
-Logical devices must be set before TensorFlow starts, so the checks run in
-a fresh subprocess.
+Two CPU devices stand in for two accelerators. Devices must be configured
+before the framework starts, so each check runs in a fresh subprocess.
 """
 
 import os
@@ -9,7 +9,19 @@ import subprocess
 import sys
 import textwrap
 
-SCRIPT = textwrap.dedent(
+BATCH = """
+rng = np.random.default_rng(0)
+batch = {
+    "token_ids": rng.integers(5, 60, (8, 16)).astype("int32"),
+    "segment_ids": np.zeros((8, 16), "int32"),
+    "padding_mask": np.ones((8, 16), "int32"),
+    "mask_positions": np.tile(np.arange(1, 4, dtype="int32"), (8, 1)),
+    "mask_ids": rng.integers(5, 60, (8, 3)).astype("int32"),
+    "mask_weights": np.ones((8, 3), "float32"),
+}
+"""
+
+TF_SCRIPT = textwrap.dedent(
     """
     import numpy as np
     import tensorflow as tf
@@ -42,15 +54,7 @@ SCRIPT = textwrap.dedent(
     config = keras_electra.ElectraConfig.from_preset(
         "tiny", vocabulary_size=60, max_sequence_length=16, dropout=0.0
     )
-    rng = np.random.default_rng(0)
-    batch = {
-        "token_ids": rng.integers(5, 60, (8, 16)).astype("int32"),
-        "segment_ids": np.zeros((8, 16), "int32"),
-        "padding_mask": np.ones((8, 16), "int32"),
-        "mask_positions": np.tile(np.arange(1, 4, dtype="int32"), (8, 1)),
-        "mask_ids": rng.integers(5, 60, (8, 3)).astype("int32"),
-        "mask_weights": np.ones((8, 3), "float32"),
-    }
+    %BATCH%
     with strategy.scope():
         model = keras_electra.ElectraPretrainer(config, seed=0)
         model.compile(optimizer=keras.optimizers.AdamW(1e-3, epsilon=1e-6))
@@ -64,17 +68,51 @@ SCRIPT = textwrap.dedent(
     assert logs["mlm_loss"] > 3.0  # about log(60); halved if mis-scaled
     print("OK")
     """
-)
+).replace("%BATCH%", BATCH)
+
+JAX_SCRIPT = textwrap.dedent(
+    """
+    import jax
+    import keras
+    import numpy as np
+    import keras_electra
+
+    assert len(jax.devices()) == 2, jax.devices()
+    keras.distribution.set_distribution(keras.distribution.DataParallel())
+    config = keras_electra.ElectraConfig.from_preset(
+        "tiny", vocabulary_size=60, max_sequence_length=16
+    )
+    model = keras_electra.ElectraPretrainer(config, seed=0)
+    model.compile(optimizer=keras.optimizers.AdamW(1e-3, epsilon=1e-6))
+    %BATCH%
+    history = model.fit(x=batch, batch_size=8, epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    table = model.embeddings.token_embedding.embeddings.value
+    print("sharding", table.sharding)
+    print("OK")
+    """
+).replace("%BATCH%", BATCH)
 
 
-def test_mirrored_strategy_replicas_draw_different_noise_and_train():
-    env = dict(os.environ, KERAS_BACKEND="tensorflow")
+def _run(script, **env):
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        env=env,
+        [sys.executable, "-c", script],
+        env=dict(os.environ, **env),
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert "OK" in result.stdout
+
+
+def test_mirrored_strategy_replicas_draw_different_noise_and_train():
+    _run(TF_SCRIPT, KERAS_BACKEND="tensorflow")
+
+
+def test_jax_data_parallel_trains_over_two_devices():
+    _run(
+        JAX_SCRIPT,
+        KERAS_BACKEND="jax",
+        XLA_FLAGS="--xla_force_host_platform_device_count=2",
+    )

@@ -1,0 +1,118 @@
+"""Train-step throughput of `ElectraPretrainer` next to the keras-hub peer.
+
+Both sides run the same ELECTRA step (generator at the masked positions,
+sampling, discriminator on every token, loss = MLM + 50 x disc) through
+`model.fit` on synthetic token ids, each in its own process, ours first and
+the peer (`../shared/bench/peer_kerashub.py`) right after, with the same
+backend, precision and XLA setting. Prints one JSON line per side and their
+ratio.
+
+Usage:
+    python tools/benchmark_train_step.py --size small --batch 32 --seq 128
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+DEFAULT_PEER = ROOT.parent / "shared" / "bench" / "peer_kerashub.py"
+
+
+def measure_ours(size, batch, seq, steps, warmup, bf16, jit):
+    """Seconds per train step of our pretrainer, after `warmup` steps."""
+    import keras
+    import numpy as np
+
+    import keras_electra
+
+    if bf16:
+        keras.config.set_dtype_policy("mixed_bfloat16")
+    config = keras_electra.ElectraConfig.from_preset(size)
+    num_predictions = config.max_predictions(seq)
+    rng = np.random.default_rng(0)
+    total = batch * (steps + warmup)
+    token_ids = rng.integers(1000, config.vocabulary_size, (total, seq))
+    positions = np.sort(
+        np.stack([rng.choice(np.arange(1, seq), num_predictions, False)
+                  for _ in range(total)]),
+        axis=1,
+    )
+    data = {
+        "token_ids": token_ids.astype("int32"),
+        "segment_ids": np.zeros((total, seq), "int32"),
+        "padding_mask": np.ones((total, seq), "int32"),
+        "mask_positions": positions.astype("int32"),
+        "mask_ids": np.take_along_axis(token_ids, positions, 1).astype("int32"),
+        "mask_weights": np.ones((total, num_predictions), "float32"),
+    }
+    model = keras_electra.ElectraPretrainer(config, seed=0)
+    model.compile(
+        optimizer=keras.optimizers.AdamW(1e-4, epsilon=1e-6), jit_compile=jit
+    )
+
+    class Timer(keras.callbacks.Callback):
+        start = None
+
+        def on_train_batch_end(self, step, logs=None):
+            if step == warmup - 1:
+                self.start = time.perf_counter()
+
+    timer = Timer()
+    model.fit(data, batch_size=batch, epochs=1, verbose=0, shuffle=False,
+              callbacks=[timer])
+    return (time.perf_counter() - timer.start) / steps
+
+
+def _run_side(command, env):
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    lines = [l for l in result.stdout.splitlines() if l.startswith("{")]
+    if result.returncode or not lines:
+        sys.exit(f"error: {' '.join(command[:3])} failed:\n{result.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="small", choices=["tiny", "small", "base", "large"],
+                        help="Model size (peer knows small, base, large).")
+    parser.add_argument("--batch", type=int, default=32, help="Batch size.")
+    parser.add_argument("--seq", type=int, default=128, help="Sequence length.")
+    parser.add_argument("--steps", type=int, default=20, help="Timed steps.")
+    parser.add_argument("--warmup", type=int, default=5, help="Untimed steps first.")
+    parser.add_argument("--backend", default="tensorflow",
+                        choices=["tensorflow", "jax", "torch"], help="Keras backend.")
+    parser.add_argument("--bf16", action="store_true", help="mixed_bfloat16.")
+    parser.add_argument("--no-jit", dest="jit", action="store_false",
+                        help="Turn XLA off (it is on by default).")
+    parser.add_argument("--peer", type=pathlib.Path, default=DEFAULT_PEER,
+                        help="Path of peer_kerashub.py.")
+    parser.add_argument("--only-ours", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    run = dict(size=args.size, batch=args.batch, seq=args.seq, steps=args.steps,
+               warmup=args.warmup, bf16=args.bf16, jit=args.jit)
+
+    if args.only_ours:
+        seconds = measure_ours(**run)
+        print(json.dumps({"side": "keras_electra", **run,
+                          "step_ms": round(seconds * 1e3, 1),
+                          "seq_per_s": round(args.batch / seconds, 2)}))
+        return
+    if not args.peer.is_file():
+        sys.exit(f"error: peer benchmark {args.peer} not found (--peer)")
+    env = dict(os.environ, KERAS_BACKEND=args.backend, TF_CPP_MIN_LOG_LEVEL="3")
+    ours = _run_side([sys.executable, __file__, "--only-ours", *sys.argv[1:]], env)
+    print(json.dumps(ours), flush=True)
+    peer_env = dict(env, PYTHONPATH=str(args.peer.parent))
+    peer = _run_side([sys.executable, str(args.peer), json.dumps([run])], peer_env)
+    print(json.dumps(peer), flush=True)
+    if "seq_per_s" in peer:
+        print(f"ours / peer throughput: {ours['seq_per_s'] / peer['seq_per_s']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
