@@ -15,6 +15,7 @@ from keras_electra.data.packing import DocumentPacker
 from keras_electra.data.packing import pack_sentences
 from keras_electra.data.packing import tokenize_lines
 from keras_electra.data.prepare import prepare_pretraining_data
+from keras_electra.data.sources import DEFAULT_CORPUS
 from keras_electra.data.sources import DOC_END
 from keras_electra.data.sources import TextFiles
 from keras_electra.data.sources import TFDSText
@@ -30,6 +31,7 @@ from keras_electra.data.vocab import load_vocab
 
 __all__ = [
     "CorpusStats",
+    "DEFAULT_CORPUS",
     "DEFAULT_VOCAB",
     "DOC_END",
     "DataError",

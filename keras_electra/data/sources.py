@@ -16,6 +16,12 @@ import os
 from keras_electra.data.errors import DataError
 
 DOC_END = None
+
+DEFAULT_CORPUS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    "assets", "corpus", "gutenberg_small.txt",
+)
+"""The small public-domain English corpus shipped with the package."""
 """Marker between documents in a line stream."""
 
 LONG_LINE_BYTES = 1 << 20
