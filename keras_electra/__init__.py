@@ -9,12 +9,14 @@ from keras_electra.config import ElectraConfig
 from keras_electra.config import PRESETS
 from keras_electra.layers import ElectraDiscriminatorHead
 from keras_electra.layers import ElectraEmbeddings
+from keras_electra.models import ElectraClassifier
 from keras_electra.models import ElectraEncoder
 from keras_electra.models import ElectraPretrainer
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ElectraClassifier",
     "ElectraConfig",
     "ElectraDiscriminatorHead",
     "ElectraEmbeddings",

@@ -1,6 +1,7 @@
-"""ELECTRA models: the encoder towers and the pre-training task."""
+"""ELECTRA models: the encoder towers, pre-training and classification."""
 
+from keras_electra.models.electra_classifier import ElectraClassifier
 from keras_electra.models.electra_encoder import ElectraEncoder
 from keras_electra.models.electra_pretrainer import ElectraPretrainer
 
-__all__ = ["ElectraEncoder", "ElectraPretrainer"]
+__all__ = ["ElectraClassifier", "ElectraEncoder", "ElectraPretrainer"]

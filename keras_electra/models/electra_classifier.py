@@ -1,0 +1,159 @@
+"""`ElectraClassifier`: a discriminator encoder with a classification head."""
+
+import keras
+
+from keras_electra.models.electra_encoder import ElectraEncoder
+
+
+@keras.saving.register_keras_serializable(package="keras_electra")
+class ElectraClassifier(keras.Model):
+    """An ELECTRA encoder fine-tuned for sentence (pair) classification.
+
+    The head is the original's: dropout and one dense layer on the [CLS]
+    position of the encoder's sequence output (ELECTRA has no pooler). With
+    `regression=True` and `num_classes=1` the single output is a score
+    (STS-B). Outputs are logits (or scores); `compile()` defaults to the
+    matching loss.
+
+    Inputs are the encoder's: a dict of int32 `token_ids`, `segment_ids` and
+    `padding_mask` `[batch, seq_len]` holding `[CLS] A [SEP]` or
+    `[CLS] A [SEP] B [SEP]` (see `keras_electra.finetune.SegmentPacker`).
+
+    The label names travel with the model (`label_names`, saved in its
+    config), so a saved classifier can report named predictions.
+
+    Args:
+        encoder: `ElectraEncoder`. The pre-trained discriminator (or a
+            randomly initialised one, for a baseline).
+        num_classes: int. Number of classes; 1 for regression.
+        regression: bool. Predict one real number instead of classes.
+        dropout: float. Dropout on the [CLS] vector. Defaults to 0.1.
+        label_names: sequence of str or None. Names of the classes in id
+            order.
+        dtype: dtype policy of the head (the encoder keeps its own).
+
+    Example:
+    ```python
+    encoder = keras.models.load_model("run/discriminator.keras")
+    classifier = keras_electra.ElectraClassifier(
+        encoder, num_classes=2, label_names=["negative", "positive"]
+    )
+    classifier.compile(optimizer=keras.optimizers.AdamW(1e-4))
+    classifier.fit(packed_dataset, epochs=3)
+    ```
+    """
+
+    def __init__(
+        self,
+        encoder,
+        num_classes,
+        regression=False,
+        dropout=0.1,
+        label_names=None,
+        dtype=None,
+        **kwargs,
+    ):
+        if not isinstance(encoder, ElectraEncoder):
+            raise ValueError(
+                "ElectraClassifier needs an ElectraEncoder, got "
+                f"{type(encoder).__name__}."
+            )
+        if regression and num_classes != 1:
+            raise ValueError(
+                f"A regression head has one output; got num_classes={num_classes}."
+            )
+        if not regression and num_classes < 2:
+            raise ValueError(
+                f"Classification needs num_classes >= 2, got {num_classes}; "
+                "pass regression=True for a score."
+            )
+        if label_names is not None:
+            label_names = [str(name) for name in label_names]
+            if regression or len(label_names) != num_classes:
+                raise ValueError(
+                    f"label_names has {len(label_names)} names for "
+                    f"{'a regression head' if regression else f'{num_classes} classes'}."
+                )
+        # === Layers ===
+        head_dtype = dtype if dtype is not None else encoder.dtype_policy
+        dropout_layer = keras.layers.Dropout(
+            dropout, dtype=head_dtype, name="classifier_dropout"
+        )
+        output_dense = keras.layers.Dense(
+            num_classes, dtype=head_dtype, name="logits"
+        )
+
+        # === Functional Model ===
+        inputs = encoder.input
+        sequence = encoder(inputs)
+        x = dropout_layer(sequence[:, 0, :])
+        outputs = output_dense(x)
+        kwargs.setdefault("name", "electra_classifier")
+        super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
+
+        # === Config ===
+        self.encoder = encoder
+        self.output_dropout = dropout_layer
+        self.output_dense = output_dense
+        self.num_classes = num_classes
+        self.regression = bool(regression)
+        self.dropout = dropout
+        self.label_names = label_names
+
+    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
+        """Configures training; `"auto"` picks the task's defaults.
+
+        Args:
+            optimizer: `"auto"` (AdamW, lr 1e-4, epsilon 1e-6) or any
+                optimizer. The recipes pass
+                `keras_electra.finetune.layerwise_adamw(...)`.
+            loss: `"auto"`: sparse categorical cross-entropy on logits, or
+                mean squared error for regression.
+            metrics: `"auto"`: accuracy for classification, none for
+                regression.
+            **kwargs: passed to `keras.Model.compile`.
+        """
+        if optimizer == "auto":
+            optimizer = keras.optimizers.AdamW(1e-4, epsilon=1e-6)
+        if loss == "auto":
+            loss = (
+                keras.losses.MeanSquaredError()
+                if self.regression
+                else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+            )
+        if metrics == "auto":
+            metrics = (
+                None
+                if self.regression
+                else [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+            )
+        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+
+    def compile_from_config(self, config):
+        # `compile` is overridden only to fill in defaults, so a saved
+        # training configuration restores as Keras' own would.
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
+            "encoder": keras.layers.serialize(self.encoder),
+            "num_classes": self.num_classes,
+            "regression": self.regression,
+            "dropout": self.dropout,
+            "label_names": self.label_names,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("encoder"), dict):
+            config["encoder"] = keras.layers.deserialize(config["encoder"])
+        if "dtype" in config and isinstance(config["dtype"], dict):
+            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
+        return cls(**config)

@@ -1,0 +1,53 @@
+"""Pre-trained briefly, fine-tuned on a few hundred real SST-2 rows."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_electra.finetune import TASKS
+from keras_electra.finetune import FinetuneConfig
+from keras_electra.finetune import finetune
+from keras_electra.finetune import load_encoder
+from keras_electra.finetune import load_split
+
+# The length the `pretrained_discriminator` fixture pre-trains with.
+PRETRAIN_SEQ_LEN = 64
+# Same seed, data and budget for both runs.
+SEED = 1
+BUDGET = FinetuneConfig(
+    max_train_examples=800, epochs=4, batch_size=16, learning_rate=1e-3,
+    sequence_length=PRETRAIN_SEQ_LEN,
+)
+
+
+def _dev_accuracy(init, task, train, dev):
+    keras.utils.set_random_seed(SEED)
+    loaded = load_encoder(
+        init, preset="tiny",
+        config_overrides={"max_sequence_length": PRETRAIN_SEQ_LEN},
+    )
+    assert loaded.encoder.max_sequence_length == PRETRAIN_SEQ_LEN
+    _, result = finetune(
+        task, train, dev, loaded.encoder, loaded.vocab_path, BUDGET,
+        seed=SEED, evaluate_every_epoch=False,
+    )
+    return result["scores"]["accuracy"]
+
+
+@pytest.mark.slow
+def test_pretrained_tiny_beats_the_majority_class_on_sst2(
+    pretrained_discriminator, glue_dir
+):
+    task = TASKS["sst2"]
+    train = load_split(task, "train", glue_dir)
+    dev = load_split(task, "dev", glue_dir)
+    majority = np.bincount(dev.labels).max() / len(dev)
+    pretrained = _dev_accuracy(pretrained_discriminator, task, train, dev)
+    random_init = _dev_accuracy(None, task, train, dev)
+    print(
+        f"\nSST-2 dev accuracy after {BUDGET.max_train_examples} rows x "
+        f"{BUDGET.epochs} epochs (seed {SEED}): pre-trained tiny "
+        f"{pretrained:.3f}, random-init tiny {random_init:.3f}, majority "
+        f"class {majority:.3f}"
+    )
+    assert pretrained > majority + 0.04
