@@ -1,0 +1,510 @@
+"""SavedModel export for TF Serving: raw text in, dense predictions out."""
+
+import json
+import os
+import shutil
+import tempfile
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from keras_electra.export.text import MODEL_INPUTS
+from keras_electra.export.text import ElectraTextPacker
+
+METADATA_FILE = os.path.join("assets.extra", "electra_export.json")
+"""Where an export records what it holds, relative to the version dir."""
+
+VOCAB_FILE = os.path.join("assets.extra", "vocab.txt")
+"""A copy of the vocab, for clients that call `predict_token_ids`."""
+
+
+def export_discriminator(
+    model,
+    base_path,
+    vocab=None,
+    sequence_length=128,
+    text_pair=False,
+    lower_case=True,
+    strip_accents=None,
+    head=None,
+    version=None,
+):
+    """Exports ELECTRA's replaced-token detector as a TF Serving SavedModel.
+
+    Writes `base_path/<version>/` with the tokenizer inside the graph. The
+    signatures (all outputs dense, padding positions included):
+
+    - `serving_default`: `text` `[batch]` string (and `text_pair` when
+      `text_pair=True`) -> `replaced_probability` `[batch, seq]` float32
+      (0 at padding), `token_ids` and `padding_mask` `[batch, seq]` int32,
+      `tokens` `[batch, seq]` string (the WordPieces, `[PAD]` at padding).
+    - `encode`: the same text input -> `sequence_output`
+      `[batch, seq, hidden]`, `cls_output` `[batch, hidden]` float32 and
+      `padding_mask`.
+    - `predict_token_ids`: `token_ids`, `segment_ids`, `padding_mask`
+      `[batch, sequence_length]` int32 (already packed and padded) ->
+      `replaced_probability`.
+    - `encode_token_ids`: the same token inputs -> `sequence_output`,
+      `cls_output`.
+
+    Works under the TensorFlow and the JAX backend (Keras converts the model
+    with jax2tf; the tokenizer stays plain TensorFlow around it).
+
+    Args:
+        model: `ElectraPretrainer` (its discriminator and discriminator head
+            are exported) or a discriminator `ElectraEncoder`. An encoder
+            without `head` is exported for embeddings only: no
+            `predict_token_ids`, and `serving_default` returns what `encode`
+            does plus `token_ids` and `tokens`.
+        base_path: str. The model's directory in the TF Serving layout,
+            e.g. `saved_models/electra`; the export goes to a new numeric
+            version directory inside it.
+        vocab: `Vocab`, vocab path or `None` (the shipped uncased vocab).
+            Must match the model's `vocabulary_size`.
+        sequence_length: int. Texts are truncated to this many tokens,
+            [CLS]/[SEP] included. At most the model's `max_sequence_length`.
+        text_pair: bool. Whether the text signatures take `text` and
+            `text_pair` (packed `[CLS] A [SEP] B [SEP]`).
+        lower_case: bool. Lower-case the text, as in pre-training.
+        strip_accents: bool or None. Strip accents; `None` follows
+            `lower_case`.
+        head: `ElectraDiscriminatorHead` or None. The head, when `model` is
+            an encoder.
+        version: int or None. The version number; `None` means one more
+            than the highest existing version. An existing version is never
+            overwritten.
+
+    Returns:
+        The path of the version directory written.
+
+    Example:
+    ```python
+    pretrainer = keras_electra.ElectraPretrainer("small")
+    path = export_discriminator(pretrainer, "saved_models/electra")
+    # 'saved_models/electra/1'
+    ```
+    """
+    from keras_electra.models.electra_encoder import ElectraEncoder
+    from keras_electra.models.electra_pretrainer import ElectraPretrainer
+
+    if isinstance(model, ElectraPretrainer):
+        encoder, head = model.discriminator, model.discriminator_head
+    elif isinstance(model, ElectraEncoder):
+        encoder = model
+    else:
+        raise ValueError(
+            "export_discriminator expects an ElectraPretrainer or an "
+            f"ElectraEncoder, got {type(model).__name__}."
+        )
+
+    if head is None:
+        return _export(
+            base_path,
+            version,
+            kind="encoder",
+            layers=[encoder],
+            encoder=encoder,
+            predict=None,
+            text_outputs=None,
+            packer=_packer(
+                encoder, vocab, sequence_length, lower_case, strip_accents
+            ),
+            text_pair=text_pair,
+            metadata={},
+        )
+
+    def predict(inputs):
+        sequence = encoder(inputs, training=False)
+        logits = ops.cast(head(sequence), "float32")
+        mask = ops.cast(inputs["padding_mask"], "float32")
+        return {"replaced_probability": ops.sigmoid(logits) * mask}
+
+    def text_outputs(outputs, inputs, packer):
+        return {
+            "replaced_probability": outputs["replaced_probability"],
+            "token_ids": inputs["token_ids"],
+            "tokens": packer.id_to_token(inputs["token_ids"]),
+            "padding_mask": inputs["padding_mask"],
+        }
+
+    return _export(
+        base_path,
+        version,
+        kind="discriminator",
+        layers=[encoder, head],
+        encoder=encoder,
+        predict=predict,
+        text_outputs=text_outputs,
+        packer=_packer(encoder, vocab, sequence_length, lower_case, strip_accents),
+        text_pair=text_pair,
+        metadata={},
+    )
+
+
+def export_classifier(
+    classifier,
+    base_path,
+    vocab=None,
+    sequence_length=128,
+    text_pair=False,
+    label_names=None,
+    lower_case=True,
+    strip_accents=None,
+    version=None,
+):
+    """Exports a fine-tuned `ElectraClassifier` as a TF Serving SavedModel.
+
+    Writes `base_path/<version>/` with the tokenizer inside the graph. The
+    signatures (all outputs dense):
+
+    - `serving_default`: `text` `[batch]` string (and `text_pair` for a
+      sentence-pair task) -> for classification `probabilities`
+      `[batch, classes]` float32, `label` `[batch]` string (the most
+      probable label name) and `label_id` `[batch]` int32; for regression
+      `score` `[batch]` float32.
+    - `encode`: the same text input -> `sequence_output`, `cls_output` and
+      `padding_mask` of the fine-tuned encoder.
+    - `predict_token_ids`: `token_ids`, `segment_ids`, `padding_mask`
+      `[batch, sequence_length]` int32 -> `probabilities` and `label_id`
+      (or `score`).
+    - `encode_token_ids`: the same token inputs -> `sequence_output`,
+      `cls_output`.
+
+    Args:
+        classifier: `ElectraClassifier`.
+        base_path: str. The model's directory in the TF Serving layout,
+            e.g. `saved_models/sst2`; the export goes to a new numeric
+            version directory inside it.
+        vocab: `Vocab`, vocab path or `None` (the shipped uncased vocab).
+        sequence_length: int. Texts are truncated to this many tokens.
+        text_pair: bool. Whether the text signatures take `text` and
+            `text_pair` (a sentence-pair task such as MNLI).
+        label_names: list of str or None. Names of the classes in id order;
+            `None` takes the classifier's `label_names`, or `"0"`, `"1"`,
+            ... when it has none. Ignored for regression.
+        lower_case: bool. Lower-case the text, as in fine-tuning.
+        strip_accents: bool or None. Strip accents; `None` follows
+            `lower_case`.
+        version: int or None. The version number; `None` means one more
+            than the highest existing version.
+
+    Returns:
+        The path of the version directory written.
+
+    Example:
+    ```python
+    path = export_classifier(classifier, "saved_models/sst2")
+    # 'saved_models/sst2/1'
+    ```
+    """
+    parts = _classifier_parts(classifier, label_names, text_pair)
+    encoder, num_classes, label_names, text_pair = parts
+    regression = label_names is None
+
+    def predict(inputs):
+        logits = ops.cast(classifier(inputs, training=False), "float32")
+        if regression:
+            return {"score": ops.reshape(logits, (-1,))}
+        return {
+            "probabilities": ops.softmax(logits, axis=-1),
+            "label_id": ops.cast(ops.argmax(logits, axis=-1), "int32"),
+        }
+
+    def text_outputs(outputs, inputs, packer):
+        if regression:
+            return dict(outputs)
+        names = tf.constant(label_names)
+        return {**outputs, "label": tf.gather(names, outputs["label_id"])}
+
+    return _export(
+        base_path,
+        version,
+        kind="classifier",
+        layers=[classifier],
+        encoder=encoder,
+        predict=predict,
+        text_outputs=text_outputs,
+        packer=_packer(encoder, vocab, sequence_length, lower_case, strip_accents),
+        text_pair=text_pair,
+        metadata={
+            "label_names": None if regression else list(label_names),
+            "num_classes": num_classes,
+        },
+    )
+
+
+def next_version(base_path):
+    """One more than the highest numeric version under `base_path` (or 1)."""
+    versions = [int(v) for v in _list_versions(base_path)]
+    return max(versions, default=0) + 1
+
+
+def latest_version(path):
+    """The version directory to load for `path`.
+
+    Args:
+        path: str. A version directory (holding `saved_model.pb`) or a
+            model's base directory (the highest numeric version is used).
+
+    Returns:
+        The version directory.
+
+    Raises:
+        FileNotFoundError: when `path` holds no exported model.
+    """
+    path = os.fspath(path)
+    if os.path.isfile(os.path.join(path, "saved_model.pb")):
+        return path
+    versions = sorted(_list_versions(path), key=int)
+    for version in reversed(versions):
+        candidate = os.path.join(path, version)
+        if os.path.isfile(os.path.join(candidate, "saved_model.pb")):
+            return candidate
+    raise FileNotFoundError(
+        f"'{path}' holds no exported model (no saved_model.pb in it or in a "
+        "numeric version directory)"
+    )
+
+
+def read_metadata(version_dir):
+    """The `electra_export.json` record of an export, or `{}` if absent."""
+    path = os.path.join(version_dir, METADATA_FILE)
+    if not os.path.isfile(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def _list_versions(base_path):
+    if not os.path.isdir(base_path):
+        return []
+    return [
+        name
+        for name in os.listdir(base_path)
+        if name.isdigit() and os.path.isdir(os.path.join(base_path, name))
+    ]
+
+
+def _packer(encoder, vocab, sequence_length, lower_case, strip_accents):
+    from keras_electra.data.vocab import as_vocab
+
+    vocab = as_vocab(vocab, vocabulary_size=encoder.vocabulary_size)
+    if sequence_length > encoder.max_sequence_length:
+        raise ValueError(
+            f"sequence_length={sequence_length} exceeds the model's "
+            f"max_sequence_length={encoder.max_sequence_length}."
+        )
+    return ElectraTextPacker(vocab, sequence_length, lower_case, strip_accents)
+
+
+def _classifier_parts(classifier, label_names, text_pair):
+    """(encoder, num_classes, label names or None, text_pair)."""
+    from keras_electra.models.electra_classifier import ElectraClassifier
+
+    if not isinstance(classifier, ElectraClassifier):
+        raise ValueError(
+            "export_classifier expects an ElectraClassifier, got "
+            f"{type(classifier).__name__}."
+        )
+    num_classes = int(classifier.num_classes)
+    if classifier.regression:
+        label_names = None
+    else:
+        if label_names is None:
+            label_names = classifier.label_names
+        if label_names is None:
+            label_names = [str(i) for i in range(num_classes)]
+        label_names = [str(name) for name in label_names]
+        if len(label_names) != num_classes:
+            raise ValueError(
+                f"{len(label_names)} label names for a classifier with "
+                f"{num_classes} classes."
+            )
+    return classifier.encoder, num_classes, label_names, bool(text_pair)
+
+
+def _export(
+    base_path,
+    version,
+    kind,
+    layers,
+    encoder,
+    predict,
+    text_outputs,
+    packer,
+    text_pair,
+    metadata,
+):
+    """Builds the signatures around `predict` and writes a new version."""
+    backend = keras.backend.backend()
+    if backend not in ("tensorflow", "jax"):
+        raise ValueError(
+            f"SavedModel export runs under the TensorFlow or JAX backend, not "
+            f"{backend!r}: load the model with KERAS_BACKEND=tensorflow."
+        )
+    base_path = os.fspath(base_path)
+    if version is not None:
+        version = int(version)
+        if version < 1:
+            raise ValueError(f"version must be a positive integer, got {version}.")
+        if os.path.exists(os.path.join(base_path, str(version))):
+            raise FileExistsError(
+                f"version {version} already exists in '{base_path}'; exports "
+                "never overwrite a version"
+            )
+
+    archive = keras.export.ExportArchive()
+    for layer in layers:
+        archive.track(layer)
+    # The token-level signatures take exactly `sequence_length` columns:
+    # jax2tf cannot convert the position embedding for a symbolic length,
+    # and one fixed shape keeps both backends' exports alike.
+    token_spec = [
+        tf.TensorSpec([None, packer.sequence_length], tf.int32, name=key)
+        for key in MODEL_INPUTS
+    ]
+
+    def encode(inputs):
+        sequence = ops.cast(encoder(inputs, training=False), "float32")
+        return {"sequence_output": sequence, "cls_output": sequence[:, 0, :]}
+
+    # Model functions first: under JAX, `add_endpoint` converts them with
+    # jax2tf. Both are public signatures for clients that tokenize.
+    if predict is not None:
+        predict_ids = archive.add_endpoint(
+            "predict_token_ids",
+            lambda token_ids, segment_ids, padding_mask: predict(
+                _as_inputs(token_ids, segment_ids, padding_mask)
+            ),
+            input_signature=token_spec,
+        )
+    encode_ids = archive.add_endpoint(
+        "encode_token_ids",
+        lambda token_ids, segment_ids, padding_mask: encode(
+            _as_inputs(token_ids, segment_ids, padding_mask)
+        ),
+        input_signature=token_spec,
+    )
+
+    # The tokenizer lives in plain tf.functions that call the model ones.
+    archive.track(packer)
+
+    def embed(inputs):
+        outputs = dict(_call_nonempty(encode_ids, inputs))
+        outputs["padding_mask"] = inputs["padding_mask"]
+        return outputs
+
+    def serve(inputs):
+        if predict is None:
+            outputs = embed(inputs)
+            outputs["token_ids"] = inputs["token_ids"]
+            outputs["tokens"] = packer.id_to_token(inputs["token_ids"])
+            return outputs
+        outputs = _call_nonempty(predict_ids, inputs)
+        return text_outputs(outputs, inputs, packer)
+
+    archive.add_endpoint("serving_default", _text_function(serve, packer, text_pair))
+    archive.add_endpoint("encode", _text_function(embed, packer, text_pair))
+
+    record = {
+        "format": 1,
+        "kind": kind,
+        "sequence_length": packer.sequence_length,
+        "text_pair": text_pair,
+        "lower_case": packer.tokenizer.lower_case,
+        "strip_accents": packer.tokenizer.strip_accents,
+        "vocab_sha256": packer.vocab.sha256,
+        "vocabulary_size": packer.vocab.size,
+        "hidden_dim": int(encoder.hidden_dim),
+        "keras_backend": keras.backend.backend(),
+        "keras_version": keras.__version__,
+        "tensorflow_version": tf.__version__,
+        "signatures": [
+            name
+            for name in (
+                "serving_default", "encode", "predict_token_ids", "encode_token_ids"
+            )
+            if predict is not None or name != "predict_token_ids"
+        ],
+        **metadata,
+    }
+    return _write_version(archive, base_path, version, record, packer.vocab)
+
+
+def _call_nonempty(function, inputs):
+    """`function(**inputs)`, also for an empty batch.
+
+    A jax2tf-converted function requires a batch of at least one row, so an
+    empty batch runs on one padding row whose outputs are dropped.
+    """
+    size = tf.shape(inputs["token_ids"])[0]
+    extra = tf.maximum(1 - size, 0)
+    padded = {
+        key: tf.concat([value, tf.zeros([extra, tf.shape(value)[1]], value.dtype)], 0)
+        for key, value in inputs.items()
+    }
+    return {key: value[:size] for key, value in function(**padded).items()}
+
+
+def _as_inputs(token_ids, segment_ids, padding_mask):
+    return {
+        "token_ids": token_ids,
+        "segment_ids": segment_ids,
+        "padding_mask": padding_mask,
+    }
+
+
+def _text_function(body, packer, text_pair):
+    """A `tf.function` taking `text` (and `text_pair`) -> `body(inputs)`."""
+    spec = [tf.TensorSpec([None], tf.string, name="text")]
+    if text_pair:
+        spec.append(tf.TensorSpec([None], tf.string, name="text_pair"))
+
+        def function(text, text_pair):
+            return body(packer(text, text_pair))
+
+    else:
+
+        def function(text):
+            return body(packer(text))
+
+    return tf.function(function, input_signature=spec, autograph=False)
+
+
+def _write_version(archive, base_path, version, record, vocab):
+    """Writes to a staging dir, then renames it to the version directory.
+
+    TF Serving polls `base_path` and loads any numeric directory it finds,
+    so the version appears only once complete; the staging name is not
+    numeric and the model server ignores it.
+    """
+    os.makedirs(base_path, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".export-", dir=base_path)
+    try:
+        archive.write_out(staging, verbose=False)
+        os.makedirs(os.path.join(staging, "assets.extra"), exist_ok=True)
+        shutil.copyfile(vocab.path, os.path.join(staging, VOCAB_FILE))
+        while True:
+            number = version or next_version(base_path)
+            target = os.path.join(base_path, str(number))
+            record["version"] = number
+            with open(os.path.join(staging, METADATA_FILE), "w") as f:
+                json.dump(record, f, indent=2, sort_keys=True)
+            if os.path.exists(target):
+                if version is not None:
+                    raise FileExistsError(
+                        f"version {version} already exists in '{base_path}'; "
+                        "exports never overwrite a version"
+                    )
+                continue  # Another export took this number meanwhile.
+            try:
+                os.rename(staging, target)
+            except OSError:
+                if version is not None or not os.path.exists(target):
+                    raise
+                continue
+            return target
+    finally:
+        if os.path.isdir(staging):
+            shutil.rmtree(staging, ignore_errors=True)
