@@ -99,7 +99,7 @@ def build_parser():
     model = parser.add_argument_group("model")
     model.add_argument(
         "--init", default="random",
-        help="a pretrain.py --export-dir or --model-dir, a discriminator "
+        help="a pretrain.py --model-dir (e.g. runs/electra_tiny), a discriminator "
         ".keras file, or 'random' for a randomly initialised --preset "
         "(default: %(default)s)",
     )

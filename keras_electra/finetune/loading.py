@@ -13,9 +13,9 @@ from keras_electra.models.electra_classifier import ElectraClassifier
 from keras_electra.models.electra_encoder import ElectraEncoder
 from keras_electra.models.electra_pretrainer import ElectraPretrainer
 
-# The layout of `recipes/pretrain.py`: its --export-dir holds the trained
-# discriminator with its vocab and run record; its --model-dir holds
-# run.json (settings, resolved config) and checkpoints/step-N.weights.h5.
+# The layout of a `recipes/pretrain.py` --model-dir: run.json (settings,
+# resolved config) and checkpoints/step-N.weights.h5 while it trains; the
+# trained discriminator with its vocab and run record once it has finished.
 EXPORTED_DISCRIMINATOR = "electra_discriminator.keras"
 EXPORTED_VOCAB = "electra_vocab.txt"
 EXPORTED_RUN = "electra_run.json"
@@ -53,9 +53,9 @@ def load_encoder(init=None, preset="small", config_overrides=None):
       `recipes/pretrain.py` exports), an `ElectraPretrainer` (its
       discriminator is taken) or an `ElectraClassifier` (its encoder is
       taken and gets a new head);
-    * a `recipes/pretrain.py` `--export-dir` (holding
-      `electra_discriminator.keras`, `electra_vocab.txt`,
-      `electra_run.json`);
+    * a directory holding `electra_discriminator.keras`,
+      `electra_vocab.txt` and `electra_run.json` (a finished
+      `recipes/pretrain.py` `--model-dir`);
     * a `recipes/pretrain.py` `--model-dir`: the pretrainer is rebuilt from
       the config in its `run.json` and restored from the newest
       `checkpoints/step-*.weights.h5`, and its discriminator is taken.
@@ -176,9 +176,9 @@ def _load_run_directory(directory):
     checkpoints = sorted(glob.glob(os.path.join(directory, CHECKPOINTS)))
     if not os.path.isfile(run_path) or not checkpoints:
         raise DataError(
-            f"'{directory}' holds neither {EXPORTED_DISCRIMINATOR} (a "
-            f"pretrain.py --export-dir) nor {RUN_FILE} with {CHECKPOINTS} (a "
-            "pretrain.py --model-dir)"
+            f"'{directory}' holds neither {EXPORTED_DISCRIMINATOR} (a finished "
+            f"pretrain.py --model-dir) nor {RUN_FILE} with {CHECKPOINTS} (a "
+            "pretrain.py --model-dir in training)"
         )
     values = _read_json(run_path).get("settings", {}).get("config")
     try:

@@ -80,7 +80,7 @@ def test_init_from_an_export_dir_and_from_a_model_dir(config, tmp_path):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("\n".join(f"t{i}" for i in range(40)))
 
-    # recipes/pretrain.py --export-dir layout.
+    # The layout of a finished recipes/pretrain.py --model-dir.
     export = tmp_path / "export"
     export.mkdir()
     pretrainer.discriminator.save(export / "electra_discriminator.keras")
