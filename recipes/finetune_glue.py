@@ -210,21 +210,10 @@ def main(argv=None):
     problem = check_flags(args)
     if problem:
         _cli.fail(problem)
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    with _cli.quiet_stderr():
-        import keras
-        import tensorflow as tf
-
-        from keras_electra import data
-        from keras_electra import finetune
-        from keras_electra.finetune import glue
-
-        tf.constant(0)  # Device discovery logs here, still silenced.
-    if keras.backend.backend() != "tensorflow":
-        _cli.fail(
-            "recipes/finetune_glue.py needs the TensorFlow backend (tf.data); "
-            f"KERAS_BACKEND is '{keras.backend.backend()}'"
-        )
+    keras, _ = _cli.import_keras_on_tensorflow("tf.data")
+    from keras_electra import data
+    from keras_electra import finetune
+    from keras_electra.finetune import glue
 
     # === Resolve and check everything before training ===
     try:

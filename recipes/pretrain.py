@@ -399,16 +399,10 @@ def main(argv=None):
         overrides = parse_config_overrides(args.config)
     except ValueError as e:
         _cli.fail(str(e))
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    with _cli.quiet_stderr():
-        import keras
-        import tensorflow as tf
-
-        import keras_electra
-        from keras_electra import data
-        from keras_electra import optimization
-
-        tf.constant(0)  # Device discovery logs here, still silenced.
+    keras, tf = _cli.import_keras_on_tensorflow("tf.data, tf.distribute")
+    import keras_electra
+    from keras_electra import data
+    from keras_electra import optimization
     from _training import PeriodicCheckpoint
     from _training import RandomStateBackup
     from _training import StopAtStep
@@ -416,11 +410,6 @@ def main(argv=None):
     from _training import print_replaced_token_demo
     from _training import optimizer_step
     from _training import restore_training_state
-    if keras.backend.backend() != "tensorflow":
-        _cli.fail(
-            "recipes/pretrain.py needs the TensorFlow backend (tf.data, "
-            f"tf.distribute); KERAS_BACKEND is '{keras.backend.backend()}'"
-        )
     # === Resolve and check everything before touching --model-dir ===
     try:
         vocab = data.load_vocab(args.vocab)

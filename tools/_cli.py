@@ -39,6 +39,30 @@ def quiet_stderr():
         os.close(devnull)
 
 
+def import_keras_on_tensorflow(needs):
+    """Imports Keras and TensorFlow quietly; Keras must run on TensorFlow.
+
+    Args:
+        needs: str. What the caller uses TensorFlow for, named in the error.
+
+    Returns:
+        `(keras, tf)`. Exits with a one-line error when `KERAS_BACKEND`
+        names another backend.
+    """
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    with quiet_stderr():
+        import keras
+        import tensorflow as tf
+
+        tf.constant(0)  # Device discovery logs here, still silenced.
+    if keras.backend.backend() != "tensorflow":
+        fail(
+            f"needs the TensorFlow backend ({needs}); KERAS_BACKEND is "
+            f"'{keras.backend.backend()}'"
+        )
+    return keras, tf
+
+
 def import_data():
     """Imports `keras_electra.data` without TensorFlow's start-up noise."""
     with quiet_stderr():
