@@ -5,6 +5,10 @@ TensorFlow, JAX and PyTorch backends and imports no TensorFlow outside the
 TensorFlow backend; the data, export and recipe code uses TensorFlow.
 """
 
+# Imported for their registration: `keras.models.load_model` finds the
+# optimizers and schedule of a saved model without further imports.
+from keras_electra import layerwise_decay  # noqa: F401
+from keras_electra import optimization  # noqa: F401
 from keras_electra.config import ElectraConfig
 from keras_electra.config import PRESETS
 from keras_electra.layers import ElectraDiscriminatorHead

@@ -16,9 +16,9 @@ from keras_electra.finetune.glue import tsv_task
 from keras_electra.finetune.loading import LoadedEncoder
 from keras_electra.finetune.loading import load_encoder
 from keras_electra.finetune.metrics import METRICS
-from keras_electra.finetune.optimizer import LayerwiseAdamW
-from keras_electra.finetune.optimizer import layerwise_adamw
-from keras_electra.finetune.optimizer import layerwise_learning_rate_multipliers
+from keras_electra.layerwise_decay import LayerwiseAdamW
+from keras_electra.layerwise_decay import layerwise_adamw
+from keras_electra.layerwise_decay import layerwise_learning_rate_multipliers
 from keras_electra.finetune.pairs import SegmentPacker
 from keras_electra.finetune.pairs import pack_segments
 from keras_electra.finetune.pairs import truncated_lengths

@@ -11,7 +11,7 @@ from keras_electra.config import PRESETS
 from keras_electra.data.errors import DataError
 from keras_electra.data.vocab import as_vocab
 from keras_electra.finetune.metrics import METRICS
-from keras_electra.finetune.optimizer import layerwise_adamw
+from keras_electra.layerwise_decay import layerwise_adamw
 from keras_electra.finetune.pairs import SegmentPacker
 from keras_electra.models.electra_classifier import ElectraClassifier
 
