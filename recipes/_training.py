@@ -38,14 +38,27 @@ def restore_training_state(backup, model, random_state_path):
     backup.on_train_begin()
     epoch = getattr(model, "_initial_epoch", None) or 0
     step = optimizer_step(model)
-    if step and os.path.exists(random_state_path):
-        with open(random_state_path, encoding="utf-8") as f:
-            saved = json.load(f)
-        if saved.get("step") == step:
+    if step:
+        states = _read_random_states(random_state_path).get(str(step))
+        if states is None:
+            print(f"Warning: {random_state_path} has no random state for step "
+                  f"{step}; masking and sampling continue from fresh random "
+                  "streams, so this run will not repeat an uninterrupted one "
+                  "exactly.", flush=True)
+        else:
             for variable in _seed_states(model):
-                if variable.path in saved["states"]:
-                    variable.assign(saved["states"][variable.path])
+                if variable.path in states:
+                    variable.assign(states[variable.path])
     return step, int(epoch)
+
+
+def _read_random_states(path):
+    """{str(step): {variable path: state}} saved by `RandomStateBackup`."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f).get("steps", {})
+    except (OSError, ValueError):
+        return {}
 
 
 def _seed_states(model):
@@ -54,26 +67,35 @@ def _seed_states(model):
 
 
 class RandomStateBackup(keras.callbacks.Callback):
-    """Saves the model's `SeedGenerator` states with the optimizer step at
-    the end of every epoch (after `BackupAndRestore`), for
-    `restore_training_state`.
+    """Saves the model's `SeedGenerator` states at the end of every epoch,
+    keyed by the optimizer step, for `restore_training_state`.
+
+    Place it *before* `BackupAndRestore` in the callback list: the states of
+    a step are then on disk before the backup of that step is, so a kill at
+    any moment leaves states for whichever step the backup restores. The
+    newest `keep` steps are kept, covering `BackupAndRestore`'s fallback to
+    its previous checkpoint (`double_checkpoint=True`).
 
     Args:
-        path: str. JSON file to write.
+        path: str. JSON file to write (replaced atomically).
+        keep: int. How many of the newest steps to keep.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, keep=3):
         super().__init__()
         self.path = path
+        self.keep = keep
 
     def on_epoch_end(self, epoch, logs=None):
-        states = {
+        steps = _read_random_states(self.path)
+        steps[str(optimizer_step(self.model))] = {
             v.path: ops.convert_to_numpy(v.value).tolist()
             for v in _seed_states(self.model)
         }
+        newest = sorted(steps, key=int)[-self.keep:]
         tmp = self.path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"step": optimizer_step(self.model), "states": states}, f)
+            json.dump({"steps": {k: steps[k] for k in newest}}, f)
         os.replace(tmp, self.path)
 
 
@@ -124,6 +146,20 @@ class Throughput(keras.callbacks.Callback):
         updates = optimizer_step(self.model) - self._start[1]
         if logs is not None and seconds > 0:
             logs["sequences_per_second"] = updates * self.batch_size / seconds
+
+
+class FlushedTensorBoard(keras.callbacks.TensorBoard):
+    """`keras.callbacks.TensorBoard` that flushes each epoch's scalars.
+
+    Keras leaves epoch summaries in the writer's buffer (flushed every two
+    minutes or at the end of `fit`), so a killed run would lose its last
+    TensorBoard points while its backup resumes past them. Placed before
+    `BackupAndRestore`, every backed-up step has its point on disk.
+    """
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        self._train_writer.flush()
 
 
 class PeriodicCheckpoint(keras.callbacks.Callback):

@@ -403,6 +403,7 @@ def main(argv=None):
     import keras_electra
     from keras_electra import data
     from keras_electra import optimization
+    from _training import FlushedTensorBoard
     from _training import PeriodicCheckpoint
     from _training import RandomStateBackup
     from _training import StopAtStep
@@ -519,12 +520,13 @@ def main(argv=None):
     # === Train ===
     remaining = max(0, steps - start_step)
     epochs = start_epoch + math.ceil(remaining / save_every)
+    # At each epoch end, in this order: logs (flushed), weights, random
+    # states, then the backup that makes the step the resume point. A kill
+    # at any moment leaves every backed-up step complete.
     callbacks = [
-        backup,
-        RandomStateBackup(random_state_path),
         StopAtStep(steps),
-        Throughput(settings["batch_size"]),
-        keras.callbacks.TensorBoard(
+        Throughput(settings["batch_size"]),  # Adds to the logs TensorBoard writes.
+        FlushedTensorBoard(
             os.path.join(model_dir, "logs"),
             update_freq="epoch",
             write_steps_per_second=True,
@@ -532,6 +534,8 @@ def main(argv=None):
         PeriodicCheckpoint(
             os.path.join(model_dir, "checkpoints"), keep=args.keep_checkpoints
         ),
+        RandomStateBackup(random_state_path),
+        backup,
     ]
     started = time.time()
     history = pretrainer.fit(

@@ -110,6 +110,7 @@ def test_sigkill_then_rerun_resumes_from_the_saved_step(
     assert resumed, result.stdout[-2000:]
     start = int(resumed.group(1))
     assert start == 2 * saved_epoch  # Not restarted at 0.
+    assert "no random state for step" not in result.stdout
     first, last, logs = _last_interval(result.stdout)
     assert (first, last) == (start, 8)
     assert json.loads(metadata.read_text())["epoch"] == 4
