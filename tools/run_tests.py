@@ -2,7 +2,9 @@
 
 The whole suite runs under the TensorFlow backend; the model tests
 (`multi_backend`, i.e. `tests/models/`) run again under JAX and PyTorch.
-Extra arguments go to every pytest run, e.g. `-x` or `-k saving`.
+Each run uses two pytest-xdist workers, each taking whole test files (many
+tests wait on subprocesses, so two workers overlap that waiting). Extra
+arguments go to every pytest run, e.g. `-x`, `-k saving` or `-n 0`.
 
 Usage:
     python tools/run_tests.py [pytest args...]
@@ -41,6 +43,7 @@ def main(argv):
             env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
             code = subprocess.call(
                 [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                 "-n", "2", "--dist", "loadfile",
                  f"--junitxml={report}", *args, *argv],
                 env=env,
             )

@@ -21,6 +21,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "tools"))
 
 import helpers  # noqa: E402
+from session_cache import build_once  # noqa: E402  (tests/session_cache.py)
 
 SUBPROCESS_TIMEOUT = 300
 
@@ -96,8 +97,12 @@ def client_requests():
 
 @pytest.fixture(scope="session")
 def exports(tmp_path_factory):
-    """Builds and exports under TensorFlow and JAX, then loads every export."""
-    root = tmp_path_factory.mktemp("export")
+    """Builds and exports under TensorFlow and JAX, then loads every export.
+    Tests that add to it work on a copy."""
+    return Exports(build_once(tmp_path_factory, "export", _build_exports))
+
+
+def _build_exports(root):
     exports = Exports(root)
     builds = [
         (
@@ -128,4 +133,3 @@ def exports(tmp_path_factory):
     run_python(
         [HERE / "helpers.py", "run", *specs, "--requests", exports.requests_file]
     )
-    return exports

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -50,13 +51,15 @@ def _one_line_error(result):
 
 
 @pytest.mark.slow
-def test_cli_export_adds_a_version_and_leaves_the_old_one(exports):
-    base = exports.saved_models / "electra_tensorflow"
+def test_cli_export_adds_a_version_and_leaves_the_old_one(exports, tmp_path):
+    saved_models = tmp_path / "saved_models"  # A copy: `exports` is shared.
+    shutil.copytree(exports.saved_models, saved_models)
+    base = saved_models / "electra_tensorflow"
     before = _digest(base / "1")
     # From the pre-training run directory: its settings give seq_len.
     result = run_python(
         [EXPORT, exports.root / "run", "--name", "electra_tensorflow",
-         "--saved-models", exports.saved_models]
+         "--saved-models", saved_models]
     )
     assert str(base / "2") in result.stdout
     assert (base / "2" / "saved_model.pb").is_file()
@@ -65,7 +68,7 @@ def test_cli_export_adds_a_version_and_leaves_the_old_one(exports):
     metadata = json.loads((base / "2" / "assets.extra" / "electra_export.json").read_text())
     assert metadata["version"] == 2 and metadata["kind"] == "discriminator"
     assert metadata["sequence_length"] == helpers.SEQ_LEN
-    configs = _parse_models_config(exports.saved_models / "models.config")
+    configs = _parse_models_config(saved_models / "models.config")
     assert configs["electra_tensorflow"].base_path == "/models/electra_tensorflow"
     assert configs["electra_tensorflow"].model_platform == "tensorflow"
     # An explicit existing version is refused, not overwritten.
@@ -73,7 +76,7 @@ def test_cli_export_adds_a_version_and_leaves_the_old_one(exports):
         run_python(
             [EXPORT, exports.root / "run",
              "--name", "electra_tensorflow", "--saved-models",
-             exports.saved_models, "--version", 1],
+             saved_models, "--version", 1],
             check=False,
         )
     )

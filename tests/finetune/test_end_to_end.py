@@ -12,7 +12,6 @@ from keras_electra.finetune import load_split
 
 # The length the `pretrained_discriminator` fixture pre-trains with.
 PRETRAIN_SEQ_LEN = 64
-# Same seed, data and budget for both runs.
 SEED = 1
 BUDGET = FinetuneConfig(
     max_train_examples=800, epochs=4, batch_size=16, learning_rate=1e-3,
@@ -43,11 +42,11 @@ def test_pretrained_tiny_beats_the_majority_class_on_sst2(
     dev = load_split(task, "dev", glue_dir)
     majority = np.bincount(dev.labels).max() / len(dev)
     pretrained = _dev_accuracy(pretrained_discriminator, task, train, dev)
-    random_init = _dev_accuracy(None, task, train, dev)
     print(
         f"\nSST-2 dev accuracy after {BUDGET.max_train_examples} rows x "
         f"{BUDGET.epochs} epochs (seed {SEED}): pre-trained tiny "
-        f"{pretrained:.3f}, random-init tiny {random_init:.3f}, majority "
-        f"class {majority:.3f}"
+        f"{pretrained:.3f}, majority class {majority:.3f}"
     )
+    # How pre-trained compares with random init at real budgets is
+    # measured by `recipes/finetune_glue.py --init random`, not here.
     assert pretrained > majority + 0.04
