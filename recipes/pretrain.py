@@ -513,9 +513,8 @@ def main(argv=None):
         source, vocab, settings["seq_len"], micro_batch,
         lower_case=settings["lower_case"], strip_accents=strip_accents,
         seed=settings["seed"], repeat=True, config=config,
+        start_batch=start_step * accum,
     )
-    if start_step:
-        dataset = dataset.skip(start_step * accum)
 
     # === Train ===
     remaining = max(0, steps - start_step)

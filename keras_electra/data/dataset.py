@@ -44,6 +44,7 @@ def pretraining_dataset(
     seed=None,
     shuffle_buffer_size=10_000,
     repeat=False,
+    start_batch=0,
     config=None,
     input_context=None,
 ):
@@ -79,6 +80,10 @@ def pretraining_dataset(
         shuffle_buffer_size: int. Examples in the shuffle buffer; 0 turns
             shuffling off. Defaults to 10000.
         repeat: bool. Repeat forever (masks still change every pass).
+        start_batch: int. Start at this batch of the `repeat=True` stream,
+            exactly where an iterator that yielded `start_batch` batches
+            stands (what a resumed run needs). The skipped batches are read
+            and shuffled but not masked. Defaults to 0.
         config: an `ElectraConfig` (or any object with `vocabulary_size` and
             `max_sequence_length`) to check the vocab and `seq_len` against.
         input_context: `tf.distribute.InputContext`. Shards the input per
@@ -117,6 +122,12 @@ def pretraining_dataset(
         max_predictions = max_predictions_for(seq_len, mask_rate)
     if batch_size < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
+    if start_batch < 0:
+        raise ValueError(f"start_batch must be >= 0, got {start_batch}")
+    if start_batch and not repeat:
+        # Keras re-iterates a finite dataset every epoch: each pass would
+        # skip again.
+        raise ValueError("start_batch needs repeat=True")
     if seed is None:
         seed = int.from_bytes(os.urandom(4), "little")
     shard_index, num_shards = 0, 1
@@ -147,7 +158,9 @@ def pretraining_dataset(
             random_token_rate=random_token_rate, max_predictions=max_predictions,
         )
 
-    ds = tf.data.Dataset.zip(ds, mask_seeds)
+    # Skipping both streams before `mask` gives the same batches as
+    # skipping after it, without masking the skipped ones.
+    ds = tf.data.Dataset.zip(ds, mask_seeds).skip(start_batch)
     ds = ds.map(mask, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 

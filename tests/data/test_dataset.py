@@ -57,6 +57,18 @@ def test_each_epoch_draws_new_masks_on_the_same_examples(small_corpus):
     assert np.mean(np.any(rows["mask_positions"][epoch1] != rows["mask_positions"][epoch2], axis=1)) > 0.9
 
 
+def test_start_batch_continues_the_stream_where_it_left_off(small_corpus):
+    def stream(**kwargs):
+        return kd.pretraining_dataset(
+            small_corpus, seq_len=64, batch_size=16, seed=3, repeat=True, **kwargs
+        )
+
+    full = _batches(stream(), 5)
+    _assert_same(_batches(stream(start_batch=3), 2), full[3:])
+    with pytest.raises(ValueError, match="start_batch needs repeat=True"):
+        kd.pretraining_dataset(small_corpus, seq_len=64, batch_size=16, start_batch=3)
+
+
 def _rows(batches):
     """Concatenated rows, with the unmasked tokens rebuilt from mask_ids."""
     rows = {k: np.concatenate([b[k] for b in batches]) for k in KEYS}
