@@ -12,10 +12,12 @@ Example:
     python recipes/pretrain.py
     python recipes/pretrain.py --preset small --corpus 'books/*.txt' \\
         --model-dir runs/small --mixed-precision bf16
+    KERAS_BACKEND=jax python recipes/pretrain.py --model-dir runs/tiny_jax
     tensorboard --logdir runs/electra_tiny/logs
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -170,10 +172,17 @@ def build_parser():
     )
     runtime.add_argument(
         "--distribute", default="auto",
-        choices=("auto", "none", "mirrored", "multi-worker"),
-        help="tf.distribute strategy: auto = MirroredStrategy over all GPUs "
-        "when there are several, else none; multi-worker reads TF_CONFIG "
-        "(default: %(default)s)",
+        choices=("auto", "none", "mirrored", "multi-worker", "tpu", "data-parallel"),
+        help="how to spread the batch: auto = over all GPUs when there are "
+        "several (MirroredStrategy on TensorFlow, keras.distribution."
+        "DataParallel on JAX), else none; mirrored, multi-worker (reads "
+        "TF_CONFIG) and tpu are tf.distribute strategies; data-parallel is "
+        "DataParallel over all JAX devices (default: %(default)s)",
+    )
+    runtime.add_argument(
+        "--tpu", default="local",
+        help="with --distribute tpu: the TPU's name or grpc:// address; "
+        "'local' for a TPU VM (default: %(default)s)",
     )
     output = parser.add_argument_group("output")
     output.add_argument(
@@ -275,16 +284,45 @@ def parse_config_overrides(items):
     return overrides
 
 
-def make_strategy(name, tf):
-    """The `tf.distribute` strategy for `--distribute`.
+TF_STRATEGIES = ("mirrored", "multi-worker", "tpu")
+
+
+def make_strategy(name, keras, tf, tpu="local"):
+    """The strategy for `--distribute` on the current Keras backend.
 
     Args:
-        name: `"auto"`, `"none"`, `"mirrored"` or `"multi-worker"`.
+        name: a `--distribute` choice.
+        keras: the `keras` module.
         tf: the `tensorflow` module.
+        tpu: str. The `--tpu` name or address.
 
     Returns:
-        A `tf.distribute.Strategy` (the default one for `"none"`).
+        A `tf.distribute.Strategy` on TensorFlow (the default one for
+        `"none"`); on JAX a `JaxDataParallel`, which sets the global
+        `keras.distribution` and has the same `scope()` and
+        `num_replicas_in_sync`.
+
+    Raises:
+        ValueError: for a strategy of the other backend, or no TPU found.
     """
+    backend = keras.backend.backend()
+    if backend == "jax":
+        if name in TF_STRATEGIES:
+            raise ValueError(
+                f"--distribute {name} is a tf.distribute strategy; under "
+                "KERAS_BACKEND=jax use auto or data-parallel"
+            )
+        devices = keras.distribution.list_devices()
+        if name == "data-parallel" or (name == "auto" and len(devices) > 1):
+            return JaxDataParallel(keras, devices)
+        return JaxDataParallel(keras, devices[:1])
+    if name == "data-parallel":
+        raise ValueError(
+            "--distribute data-parallel is keras.distribution on JAX; under "
+            "TensorFlow use auto, mirrored, multi-worker or tpu"
+        )
+    if name == "tpu":
+        return _tpu_strategy(tf, tpu)
     gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
         name = "mirrored" if len(gpus) > 1 else "none"
@@ -293,6 +331,39 @@ def make_strategy(name, tf):
     if name == "multi-worker":
         return tf.distribute.MultiWorkerMirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def _tpu_strategy(tf, tpu):
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, tf.errors.OpError, RuntimeError) as e:
+        reason = str(e).strip().split("\n")[0].split(". ")[0] or type(e).__name__
+        raise ValueError(f"no TPU found for --tpu {tpu}: {reason}") from None
+    return tf.distribute.TPUStrategy(resolver)
+
+
+class JaxDataParallel:
+    """`keras.distribution.DataParallel` over `devices`, with the part of
+    the `tf.distribute.Strategy` interface the recipe uses.
+
+    One device sets no distribution (plain single-device training).
+
+    Args:
+        keras: the `keras` module.
+        devices: list of device names from `keras.distribution.list_devices`.
+    """
+
+    def __init__(self, keras, devices):
+        self.num_replicas_in_sync = len(devices)
+        if len(devices) > 1:
+            keras.distribution.set_distribution(
+                keras.distribution.DataParallel(devices=devices)
+            )
+
+    def scope(self):
+        return contextlib.nullcontext()
 
 
 def check_model_dir(model_dir, record):
@@ -399,7 +470,10 @@ def main(argv=None):
         overrides = parse_config_overrides(args.config)
     except ValueError as e:
         _cli.fail(str(e))
-    keras, tf = _cli.import_keras_on_tensorflow("tf.data, tf.distribute")
+    keras, tf = _cli.import_keras_on_tensorflow(
+        "tf.data and tf.distribute or keras.distribution",
+        backends=("tensorflow", "jax"),
+    )
     import keras_electra
     from keras_electra import data
     from keras_electra import optimization
@@ -418,7 +492,7 @@ def main(argv=None):
             args.preset, **{"vocabulary_size": vocab.size, **overrides}
         )
         data.load_vocab(vocab.path, config.vocabulary_size)
-        strategy = make_strategy(args.distribute, tf)
+        strategy = make_strategy(args.distribute, keras, tf, args.tpu)
         replicas = strategy.num_replicas_in_sync
         micro_batch = settings["batch_size"] // settings["grad_accum_steps"]
         if micro_batch % replicas:
@@ -446,6 +520,7 @@ def main(argv=None):
         record = {
             "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "keras_electra_version": keras_electra.__version__,
+            "keras_backend": keras.backend.backend(),
             "preset": args.preset,
             "settings": settings,
             "flags": vars(args),

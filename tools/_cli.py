@@ -39,11 +39,16 @@ def quiet_stderr():
         os.close(devnull)
 
 
-def import_keras_on_tensorflow(needs):
-    """Imports Keras and TensorFlow quietly; Keras must run on TensorFlow.
+BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+
+
+def import_keras_on_tensorflow(needs, backends=("tensorflow",)):
+    """Imports Keras and TensorFlow quietly; Keras must run on `backends`.
 
     Args:
         needs: str. What the caller uses TensorFlow for, named in the error.
+        backends: tuple of str. The Keras backends the caller runs on
+            (TensorFlow is imported for tf.data either way).
 
     Returns:
         `(keras, tf)`. Exits with a one-line error when `KERAS_BACKEND`
@@ -55,9 +60,10 @@ def import_keras_on_tensorflow(needs):
         import tensorflow as tf
 
         tf.constant(0)  # Device discovery logs here, still silenced.
-    if keras.backend.backend() != "tensorflow":
+    if keras.backend.backend() not in backends:
+        names = " or ".join(BACKEND_NAMES[b] for b in backends)
         fail(
-            f"needs the TensorFlow backend ({needs}); KERAS_BACKEND is "
+            f"needs the {names} backend ({needs}); KERAS_BACKEND is "
             f"'{keras.backend.backend()}'"
         )
     return keras, tf

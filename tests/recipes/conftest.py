@@ -25,18 +25,21 @@ def recipe_env():
     return env
 
 
-def run_pretrain(*args, cwd=None, timeout=300):
-    """Runs `recipes/pretrain.py ARGS`; returns the `CompletedProcess`."""
+def run_pretrain(*args, cwd=None, timeout=300, backend="tensorflow", env=None):
+    """Runs `recipes/pretrain.py ARGS` under the Keras `backend`, with
+    `env` added to the environment; returns the `CompletedProcess`."""
     return subprocess.run(
         [sys.executable, str(PRETRAIN), *map(str, args)],
-        capture_output=True, text=True, cwd=cwd, env=recipe_env(),
+        capture_output=True, text=True, cwd=cwd,
+        env={**recipe_env(), "KERAS_BACKEND": backend, **(env or {})},
         timeout=timeout,
     )
 
 
 @pytest.fixture(name="run_pretrain", scope="session")
 def run_pretrain_fixture():
-    """`run_pretrain(*args, cwd=None, timeout=300)` -> `CompletedProcess`."""
+    """`run_pretrain(*args, cwd=None, timeout=300, backend="tensorflow",
+    env=None)` -> `CompletedProcess`."""
     return run_pretrain
 
 

@@ -148,6 +148,8 @@ def _one_line_error(result, message):
         (["--corpus", "{tmp}/missing.txt"], "corpus file '{tmp}/missing.txt' does not exist"),
         (["--corpus", "{tmp}/control.txt"], "yields no sequences"),
         (["--seq-len", "1024"], "exceeds the model's max_sequence_length=512"),
+        (["--distribute", "data-parallel"], "--distribute data-parallel is keras.distribution on JAX"),
+        (["--distribute", "tpu", "--tpu", "local"], "no TPU found for --tpu local"),
     ],
 )
 def test_bad_input_gives_one_line_error_and_status_2(args, message, tmp_path, run_pretrain):
@@ -196,7 +198,7 @@ with _cli.quiet_stderr():
     tf.constant(0)
 sys.path.insert(0, {str(REPO / 'recipes')!r})
 import pretrain
-pretrain.make_strategy = lambda name, tf: tf.distribute.MirroredStrategy(["CPU:0", "CPU:1"])
+pretrain.make_strategy = lambda *args: tf.distribute.MirroredStrategy(["CPU:0", "CPU:1"])
 sys.argv = ["pretrain.py", *sys.argv[1:]]
 sys.exit(pretrain.main())
 """
@@ -222,3 +224,28 @@ def test_trains_on_two_replicas(tmp_path, recipe_env):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "2 replica(s)" in result.stdout
     assert _last_interval(result.stdout)[:2] == (0, 2)
+
+
+def test_trains_and_exports_under_jax_data_parallel_on_two_devices(
+    fast_flags, run_pretrain, tmp_path
+):
+    two_devices = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    result = run_pretrain(
+        *fast_flags, "--steps", "4", "--distribute", "data-parallel", "--no-demo",
+        "--model-dir", tmp_path / "run", "--export-dir", tmp_path / "export",
+        cwd=tmp_path, backend="jax", env=two_devices,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "2 replica(s)" in result.stdout
+    assert _last_interval(result.stdout)[:2] == (0, 4)
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["keras_backend"] == "jax"
+    assert sorted(_scalars(tmp_path / "run" / "logs")["epoch_disc_auc"]) == [0, 1]
+    assert (tmp_path / "export" / "electra" / "1" / "saved_model.pb").is_file()
+
+    result = run_pretrain(
+        "--distribute", "mirrored", "--model-dir", tmp_path / "jax",
+        cwd=tmp_path, backend="jax",
+    )
+    _one_line_error(result, "--distribute mirrored is a tf.distribute strategy")
+    result = run_pretrain("--model-dir", tmp_path / "torch", cwd=tmp_path, backend="torch")
+    _one_line_error(result, "needs the TensorFlow or JAX backend")
