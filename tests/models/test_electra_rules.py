@@ -2,7 +2,6 @@
 
 import keras
 import numpy as np
-from keras import ops
 
 from keras_electra import ElectraPretrainer
 from keras_electra.models.pretraining_ops import replace_at_positions

@@ -1,6 +1,5 @@
 """`recipes/pretrain.py` end to end, in subprocesses (TensorFlow backend)."""
 
-import glob
 import importlib.util
 import json
 import re
@@ -12,6 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from run_output import last_interval
+from run_output import one_line_error
+from run_output import scalars
 
 REPO = Path(__file__).resolve().parents[2]
 PRETRAIN = REPO / "recipes" / "pretrain.py"
@@ -20,25 +22,6 @@ METRICS = (
     "loss", "mlm_loss", "mlm_accuracy", "disc_loss", "disc_accuracy",
     "disc_precision", "disc_recall", "disc_auc", "replaced_fraction",
 )
-
-
-def _scalars(log_dir):
-    """{tag: {step: value}} of every TensorBoard event file under `log_dir`."""
-    import tensorflow as tf
-
-    tags = {}
-    for path in sorted(glob.glob(f"{log_dir}/**/events.out.tfevents.*", recursive=True)):
-        for event in tf.compat.v1.train.summary_iterator(path):
-            for value in event.summary.value:
-                number = float(tf.make_ndarray(value.tensor))
-                tags.setdefault(value.tag, {})[event.step] = number
-    return tags
-
-
-def _last_interval(stdout):
-    match = re.search(r"Trained steps (\d+)\.\.(\d+) .*last interval: (\{.*\})", stdout)
-    assert match, stdout[-2000:]
-    return int(match.group(1)), int(match.group(2)), json.loads(match.group(3))
 
 
 def test_help_explains_every_flag(run_pretrain):
@@ -54,7 +37,7 @@ def test_help_explains_every_flag(run_pretrain):
 def test_end_to_end_writes_checkpoints_logs_and_the_discriminator(finished_run):
     model_dir, export_dir = finished_run["model_dir"], finished_run["export_dir"]
     stdout = finished_run["result"].stdout
-    assert _last_interval(stdout)[:2] == (0, 8)
+    assert last_interval(stdout)[:2] == (0, 8)
 
     record = json.loads((model_dir / "run.json").read_text())
     assert record["settings"]["seq_len"] == 64
@@ -63,13 +46,13 @@ def test_end_to_end_writes_checkpoints_logs_and_the_discriminator(finished_run):
     checkpoints = sorted(p.name for p in (model_dir / "checkpoints").iterdir())
     assert checkpoints == [f"step-{s:08d}.weights.h5" for s in (4, 6, 8)]
 
-    scalars = _scalars(model_dir / "logs")
+    logged = scalars(model_dir / "logs")
     for name in METRICS + ("learning_rate", "steps_per_second", "sequences_per_second"):
-        assert sorted(scalars[f"epoch_{name}"]) == [0, 1, 2, 3], name
+        assert sorted(logged[f"epoch_{name}"]) == [0, 1, 2, 3], name
     # The learning rate decays linearly to 0 at step 8 (no warm-up: 8 // 10).
-    assert scalars["epoch_learning_rate"][3] == pytest.approx(0.0, abs=1e-9)
-    assert scalars["epoch_learning_rate"][1] == pytest.approx(1e-3 * 4 / 8)
-    assert scalars["epoch_sequences_per_second"][2] > 0
+    assert logged["epoch_learning_rate"][3] == pytest.approx(0.0, abs=1e-9)
+    assert logged["epoch_learning_rate"][1] == pytest.approx(1e-3 * 4 / 8)
+    assert logged["epoch_sequences_per_second"][2] > 0
 
     assert (model_dir / "electra_discriminator.keras").is_file()
     assert (model_dir / "electra_vocab.txt").is_file()
@@ -111,13 +94,13 @@ def test_sigkill_then_rerun_resumes_from_the_saved_step(
     start = int(resumed.group(1))
     assert start == 2 * saved_epoch  # Not restarted at 0.
     assert "no random state for step" not in result.stdout
-    first, last, logs = _last_interval(result.stdout)
+    first, last, logs = last_interval(result.stdout)
     assert (first, last) == (start, 8)
     assert json.loads(metadata.read_text())["epoch"] == 4
     # Same data, schedule and random streams: the resumed run ends exactly
     # where the uninterrupted one did.
-    assert logs == _last_interval(finished_run["result"].stdout)[2]
-    steps_logged = _scalars(model_dir / "logs")["epoch_loss"]
+    assert logs == last_interval(finished_run["result"].stdout)[2]
+    steps_logged = scalars(model_dir / "logs")["epoch_loss"]
     assert sorted(steps_logged) == [0, 1, 2, 3]
 
 
@@ -128,13 +111,6 @@ def test_rerunning_a_finished_run_trains_nothing(finished_run, fast_flags, run_p
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "is already at step 8 (--steps 8); nothing to train" in result.stdout
-
-
-def _one_line_error(result, message):
-    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], result.stderr
-    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -156,7 +132,7 @@ def test_bad_input_gives_one_line_error_and_status_2(args, message, tmp_path, ru
     (tmp_path / "control.txt").write_bytes(b"\x00\x01\n")
     args = [a.format(tmp=tmp_path) for a in args]
     result = run_pretrain(*args, "--model-dir", tmp_path / "run", cwd=tmp_path)
-    _one_line_error(result, message.format(tmp=tmp_path))
+    one_line_error(result, message.format(tmp=tmp_path))
     assert not (tmp_path / "run").exists()
 
 
@@ -168,84 +144,15 @@ def test_an_incompatible_model_dir_is_refused_and_left_alone(
     args = list(fast_flags)
     args[args.index("--seq-len") + 1] = "32"
     result = run_pretrain(*args, "--model-dir", finished_run["model_dir"], cwd=tmp_path)
-    _one_line_error(result, "holds a run with seq_len=64, not 32")
+    one_line_error(result, "holds a run with seq_len=64, not 32")
     result = run_pretrain(
         *fast_flags, "--config", "num_layers=3",
         "--model-dir", finished_run["model_dir"], cwd=tmp_path,
     )
-    _one_line_error(result, "holds a run with config num_layers=2, not 3")
+    one_line_error(result, "holds a run with config num_layers=2, not 3")
     assert run_json.read_bytes() == before
 
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     result = run_pretrain(*fast_flags, "--model-dir", tmp_path / "other", cwd=tmp_path)
-    _one_line_error(result, "is not empty and holds no run.json")
-
-
-def _run_on_two_replicas(args, cwd, env):
-    """Runs the recipe under MirroredStrategy over two logical CPUs (standing
-    in for two GPUs; they must be set up before TensorFlow starts)."""
-    script = f"""
-import sys
-sys.path.insert(0, {str(REPO / 'tools')!r})
-import _cli
-with _cli.quiet_stderr():
-    import tensorflow as tf
-cpu = tf.config.list_physical_devices("CPU")[0]
-tf.config.set_logical_device_configuration(
-    cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-with _cli.quiet_stderr():
-    tf.constant(0)
-sys.path.insert(0, {str(REPO / 'recipes')!r})
-import pretrain
-pretrain.make_strategy = lambda *args: tf.distribute.MirroredStrategy(["CPU:0", "CPU:1"])
-sys.argv = ["pretrain.py", *sys.argv[1:]]
-sys.exit(pretrain.main())
-"""
-    return subprocess.run(
-        [sys.executable, "-c", script, *map(str, args)],
-        capture_output=True, text=True, env=env, cwd=cwd, timeout=300,
-    )
-
-
-def test_batch_not_divisible_by_replicas_is_refused(tmp_path, recipe_env):
-    result = _run_on_two_replicas(
-        ["--batch-size", "9", "--model-dir", tmp_path / "run"], tmp_path, recipe_env
-    )
-    _one_line_error(result, "is not divisible by the 2 replicas")
-
-
-def test_trains_on_two_replicas(tmp_path, recipe_env):
-    result = _run_on_two_replicas(
-        ["--seq-len", "64", "--batch-size", "8", "--steps", "2", "--save-every", "2",
-         "--no-demo", "--model-dir", tmp_path / "run", "--export-dir", tmp_path / "export"],
-        tmp_path, recipe_env,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "2 replica(s)" in result.stdout
-    assert _last_interval(result.stdout)[:2] == (0, 2)
-
-
-def test_trains_and_exports_under_jax_data_parallel_on_two_devices(
-    fast_flags, run_pretrain, tmp_path
-):
-    two_devices = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
-    result = run_pretrain(
-        *fast_flags, "--steps", "4", "--distribute", "data-parallel", "--no-demo",
-        "--model-dir", tmp_path / "run", "--export-dir", tmp_path / "export",
-        cwd=tmp_path, backend="jax", env=two_devices,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "2 replica(s)" in result.stdout
-    assert _last_interval(result.stdout)[:2] == (0, 4)
-    assert json.loads((tmp_path / "run" / "run.json").read_text())["keras_backend"] == "jax"
-    assert sorted(_scalars(tmp_path / "run" / "logs")["epoch_disc_auc"]) == [0, 1]
-    assert (tmp_path / "export" / "electra" / "1" / "saved_model.pb").is_file()
-
-    result = run_pretrain(
-        "--distribute", "mirrored", "--model-dir", tmp_path / "jax",
-        cwd=tmp_path, backend="jax",
-    )
-    _one_line_error(result, "--distribute mirrored is a tf.distribute strategy")
-    result = run_pretrain("--model-dir", tmp_path / "torch", cwd=tmp_path, backend="torch")
-    _one_line_error(result, "needs the TensorFlow or JAX backend")
+    one_line_error(result, "is not empty and holds no run.json")
