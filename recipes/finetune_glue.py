@@ -210,7 +210,7 @@ def main(argv=None):
     problem = check_flags(args)
     if problem:
         _cli.fail(problem)
-    keras, _ = _cli.import_keras_on_tensorflow("tf.data")
+    keras, _ = _cli.import_keras_and_tensorflow("tf.data")
     from keras_electra import data
     from keras_electra import finetune
     from keras_electra.finetune import glue

@@ -313,9 +313,8 @@ def make_strategy(name, keras, tf, tpu="local"):
                 "KERAS_BACKEND=jax use auto or data-parallel"
             )
         devices = keras.distribution.list_devices()
-        if name == "data-parallel" or (name == "auto" and len(devices) > 1):
-            return JaxDataParallel(keras, devices)
-        return JaxDataParallel(keras, devices[:1])
+        # auto and data-parallel take every device (auto with one: none).
+        return JaxDataParallel(keras, devices[:1] if name == "none" else devices)
     if name == "data-parallel":
         raise ValueError(
             "--distribute data-parallel is keras.distribution on JAX; under "
@@ -470,7 +469,7 @@ def main(argv=None):
         overrides = parse_config_overrides(args.config)
     except ValueError as e:
         _cli.fail(str(e))
-    keras, tf = _cli.import_keras_on_tensorflow(
+    keras, tf = _cli.import_keras_and_tensorflow(
         "tf.data and tf.distribute or keras.distribution",
         backends=("tensorflow", "jax"),
     )

@@ -42,7 +42,7 @@ def quiet_stderr():
 BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
 
-def import_keras_on_tensorflow(needs, backends=("tensorflow",)):
+def import_keras_and_tensorflow(needs, backends=("tensorflow",)):
     """Imports Keras and TensorFlow quietly; Keras must run on `backends`.
 
     Args:
