@@ -3,28 +3,63 @@
 The model code (`keras_electra.layers`, `keras_electra.models`) runs on the
 TensorFlow, JAX and PyTorch backends and imports no TensorFlow outside the
 TensorFlow backend; the data, export and recipe code uses TensorFlow.
+
+`import keras_electra` itself is cheap: the names below load Keras on first
+use, so the command lines (`keras_electra.cli`) check their flags before
+any slow import. Once Keras is loaded, the package's optimizers, schedule
+and models are registered, so `keras.models.load_model` finds them.
 """
 
-# Imported for their registration: `keras.models.load_model` finds the
-# optimizers and schedule of a saved model without further imports.
-from keras_electra import layerwise_decay  # noqa: F401
-from keras_electra import optimization  # noqa: F401
-from keras_electra.config import ElectraConfig
-from keras_electra.config import PRESETS
-from keras_electra.layers import ElectraDiscriminatorHead
-from keras_electra.layers import ElectraEmbeddings
-from keras_electra.models import ElectraClassifier
-from keras_electra.models import ElectraEncoder
-from keras_electra.models import ElectraPretrainer
+import importlib
+import sys
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ElectraClassifier",
-    "ElectraConfig",
-    "ElectraDiscriminatorHead",
-    "ElectraEmbeddings",
-    "ElectraEncoder",
-    "ElectraPretrainer",
-    "PRESETS",
-]
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "ElectraClassifier": "keras_electra.models",
+    "ElectraConfig": "keras_electra.config",
+    "ElectraDiscriminatorHead": "keras_electra.layers",
+    "ElectraEmbeddings": "keras_electra.layers",
+    "ElectraEncoder": "keras_electra.models",
+    "ElectraPretrainer": "keras_electra.models",
+    "PRESETS": "keras_electra.presets",
+    "Preset": "keras_electra.presets",
+    "RunDirectory": "keras_electra.run_directory",
+    "TextNormalization": "keras_electra.normalization",
+    "get_preset": "keras_electra.presets",
+}
+
+# Imported for their registration with `keras.saving`.
+_REGISTERING = (
+    "keras_electra.layerwise_decay",
+    "keras_electra.optimization",
+    "keras_electra.models",
+)
+
+__all__ = sorted(_EXPORTS)
+
+
+def register_keras_objects():
+    """Imports the modules whose classes `keras.models.load_model` needs."""
+    for module in _REGISTERING:
+        importlib.import_module(module)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'keras_electra' has no attribute {name!r}")
+    module = importlib.import_module(_EXPORTS[name])
+    if module.__name__ in _REGISTERING or "keras" in sys.modules:
+        register_keras_objects()
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if "keras" in sys.modules:  # Keras is loaded already: nothing to save.
+    register_keras_objects()

@@ -3,52 +3,7 @@
 import dataclasses
 import json
 
-# Paper sizes (Clark et al., 2020, Table 6; google-research/electra
-# `configure_pretraining.py`). The generator keeps the discriminator's depth
-# and shrinks its width: 1/4 for small and large, 1/3 for base.
-PRESETS = {
-    "tiny": dict(
-        num_layers=2,
-        hidden_dim=128,
-        num_heads=2,
-        intermediate_dim=512,
-        embedding_dim=128,
-        generator_hidden_dim=32,
-        generator_num_heads=1,
-        generator_intermediate_dim=128,
-    ),
-    "small": dict(
-        num_layers=12,
-        hidden_dim=256,
-        num_heads=4,
-        intermediate_dim=1024,
-        embedding_dim=128,
-        generator_hidden_dim=64,
-        generator_num_heads=1,
-        generator_intermediate_dim=256,
-    ),
-    "base": dict(
-        num_layers=12,
-        hidden_dim=768,
-        num_heads=12,
-        intermediate_dim=3072,
-        embedding_dim=768,
-        generator_hidden_dim=256,
-        generator_num_heads=4,
-        generator_intermediate_dim=1024,
-    ),
-    "large": dict(
-        num_layers=24,
-        hidden_dim=1024,
-        num_heads=16,
-        intermediate_dim=4096,
-        embedding_dim=1024,
-        generator_hidden_dim=256,
-        generator_num_heads=4,
-        generator_intermediate_dim=1024,
-        mask_rate=0.25,
-    ),
-}
+from keras_electra.presets import get_preset
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,18 +106,17 @@ class ElectraConfig:
 
     @classmethod
     def from_preset(cls, name, **overrides):
-        """Returns the config of preset `name` with `overrides` applied."""
-        if name not in PRESETS:
-            raise ValueError(
-                f"Unknown ELECTRA preset {name!r}; choose one of "
-                f"{', '.join(PRESETS)}."
-            )
+        """Returns the config of preset `name` with `overrides` applied.
+
+        The sizes come from `keras_electra.presets`.
+        """
+        sizes = get_preset(name).model
         unknown = set(overrides) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise ValueError(
                 f"Unknown ElectraConfig field(s): {', '.join(sorted(unknown))}."
             )
-        return cls(**{**PRESETS[name], **overrides})
+        return cls(**{**sizes, **overrides})
 
     def replace(self, **changes):
         """Returns a copy with `changes` applied."""

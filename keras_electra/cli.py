@@ -1,0 +1,157 @@
+"""Command-line plumbing shared by `python -m keras_electra`, the recipes and
+the tools: one-line usage errors, the text-normalization flags, quiet
+imports of Keras and TensorFlow.
+
+Importing this module is cheap (no Keras, no TensorFlow), so a command
+checks its arguments first and pays for the slow imports only when they
+are good.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+
+from keras_electra.normalization import TextNormalization
+
+BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An `argparse.ArgumentParser` whose usage errors are one line."""
+
+    def error(self, message):
+        fail(message, self.prog)
+
+
+def fail(message, prog=None):
+    """Prints `prog: error: message` on stderr and exits with status 2."""
+    prog = prog or os.path.basename(sys.argv[0])
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def first_line(error):
+    """The first line of an exception's message (its type if it has none)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def run(main, prog=None):
+    """Runs `main()`; bad input becomes a one-line error and exit status 2.
+
+    `ValueError` (and so `DataError`) and `OSError` are the user's mistakes
+    (a bad flag value, a missing file); anything else is a bug and keeps its
+    traceback.
+    """
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        fail("interrupted", prog)
+    except (ValueError, OSError) as e:
+        fail(first_line(e), prog)
+
+
+def add_normalization_flags(parser, default_help="lower-case, strip accents"):
+    """Adds `--lower-case/--no-lower-case` and `--strip-accents/
+    --no-strip-accents` (each `None` unless given).
+
+    The original's spellings `--do-lower-case` and `--do-strip-accents` are
+    accepted too. Read them back with `normalization_from_args`.
+
+    Args:
+        parser: `argparse.ArgumentParser` or argument group.
+        default_help: str. What happens when neither flag is given.
+    """
+    parser.add_argument(
+        "--lower-case", "--do-lower-case", dest="lower_case",
+        action=argparse.BooleanOptionalAction, default=None,
+        help=f"lower-case the text; --no-lower-case for a cased vocab "
+        f"(default: {default_help})",
+    )
+    parser.add_argument(
+        "--strip-accents", "--do-strip-accents", dest="strip_accents",
+        action=argparse.BooleanOptionalAction, default=None,
+        help="remove accents (default: when lower-casing)",
+    )
+
+
+def normalization_from_args(args, default=None):
+    """The `TextNormalization` the flags ask for, over `default`.
+
+    Args:
+        args: parsed flags from `add_normalization_flags`.
+        default: `TextNormalization` to start from (e.g. a run's recorded
+            one); defaults to lower-casing with accents stripped.
+    """
+    default = default or TextNormalization()
+    return default.overridden(args.lower_case, args.strip_accents)
+
+
+def parse_config_overrides(items, flag="--config"):
+    """`["FIELD=VALUE", ...]` -> dict; VALUE is read as JSON when it parses."""
+    overrides = {}
+    for item in items:
+        field, sep, text = item.partition("=")
+        if not sep or not field.strip():
+            raise ValueError(f"{flag} expects FIELD=VALUE, got '{item}'")
+        try:
+            overrides[field.strip()] = json.loads(text)
+        except json.JSONDecodeError:
+            overrides[field.strip()] = text
+    return overrides
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Silences TensorFlow's start-up logging (C++ writes to fd 2)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def import_keras_and_tensorflow(needs, backends=("tensorflow",)):
+    """Imports Keras and TensorFlow quietly; Keras must run on `backends`.
+
+    Args:
+        needs: str. What the caller uses TensorFlow for, named in the error.
+        backends: tuple of str. The Keras backends the caller runs on
+            (TensorFlow is imported for tf.data either way).
+
+    Returns:
+        `(keras, tf)`. Exits with a one-line error when `KERAS_BACKEND`
+        names another backend.
+    """
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    with quiet_stderr():
+        import keras
+        import tensorflow as tf
+
+        tf.constant(0)  # Device discovery logs here, still silenced.
+    if keras.backend.backend() not in backends:
+        names = " or ".join(BACKEND_NAMES[b] for b in backends)
+        fail(
+            f"needs the {names} backend ({needs}); KERAS_BACKEND is "
+            f"'{keras.backend.backend()}'"
+        )
+    return keras, tf
+
+
+def import_data():
+    """Imports `keras_electra.data` without TensorFlow's start-up noise."""
+    with quiet_stderr():
+        import tensorflow as tf
+
+        import keras_electra.data as data
+
+        tf.constant(0)  # Device discovery logs here, still silenced.
+    return data
