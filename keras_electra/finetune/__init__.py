@@ -22,7 +22,6 @@ from keras_electra.layerwise_decay import layerwise_learning_rate_multipliers
 from keras_electra.finetune.pairs import SegmentPacker
 from keras_electra.finetune.pairs import pack_segments
 from keras_electra.finetune.pairs import truncated_lengths
-from keras_electra.finetune.training import PRESET_HYPERPARAMETERS
 from keras_electra.finetune.training import FinetuneConfig
 from keras_electra.finetune.training import check_compatible
 from keras_electra.finetune.training import finetune
@@ -33,7 +32,6 @@ __all__ = [
     "LayerwiseAdamW",
     "LoadedEncoder",
     "METRICS",
-    "PRESET_HYPERPARAMETERS",
     "SegmentPacker",
     "TASKS",
     "Task",

@@ -7,36 +7,25 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_electra.config import PRESETS
 from keras_electra.data.errors import DataError
 from keras_electra.data.vocab import as_vocab
 from keras_electra.finetune.metrics import METRICS
 from keras_electra.layerwise_decay import layerwise_adamw
 from keras_electra.finetune.pairs import SegmentPacker
 from keras_electra.models.electra_classifier import ElectraClassifier
-
-# The original's fine-tuning rates (`configure_finetuning.py`, with the
-# README's 3e-4 for ELECTRA-Small) and layer-wise decay per model size.
-PRESET_HYPERPARAMETERS = {
-    "small": dict(learning_rate=3e-4, layer_decay=0.8),
-    "base": dict(learning_rate=1e-4, layer_decay=0.8),
-    "large": dict(learning_rate=5e-5, layer_decay=0.9),
-}
-
+from keras_electra.presets import get_preset
+from keras_electra.presets import preset_of_shape
 
 def size_of(encoder):
-    """`small`, `base` or `large`: the original size an encoder is closest to.
+    """The preset whose fine-tuning defaults suit `encoder`.
 
-    Presets match by shape (`tiny` counts as `small`); other encoders go by
-    width: up to 256 small, up to 768 base, larger large.
+    A preset's own shape gives that preset (`tiny` included); other encoders
+    go by width, as the original sizes: up to 256 small, up to 768 base,
+    larger large.
     """
-    for name, sizes in PRESETS.items():
-        if (
-            sizes["hidden_dim"] == encoder.hidden_dim
-            and sizes["num_layers"] == encoder.num_layers
-            and name in PRESET_HYPERPARAMETERS
-        ):
-            return name
+    name = preset_of_shape(encoder.num_layers, encoder.hidden_dim)
+    if name is not None:
+        return name
     if encoder.hidden_dim <= 256:
         return "small"
     return "base" if encoder.hidden_dim <= 768 else "large"
@@ -79,7 +68,7 @@ class FinetuneConfig:
 
     def resolved(self, task, encoder):
         """A copy with every `None` replaced by its default."""
-        defaults = PRESET_HYPERPARAMETERS[size_of(encoder)]
+        defaults = get_preset(size_of(encoder)).finetuning
         return dataclasses.replace(
             self,
             learning_rate=self.learning_rate or defaults["learning_rate"],
