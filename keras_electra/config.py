@@ -5,10 +5,20 @@ import json
 
 from keras_electra.presets import get_preset
 
+# Fields of older versions that `from_dict` / `from_json` drop: the masking
+# settings moved to the data pipeline (`keras_electra.data.mask_tokens`;
+# each preset's `pretraining["mask_rate"]`).
+RETIRED_FIELDS = frozenset({"mask_rate"})
+
 
 @dataclasses.dataclass(frozen=True)
 class ElectraConfig:
     """Sizes of the generator/discriminator pair and the pre-training loss.
+
+    The masking settings (`mask_rate`, ...) are not part of the model: they
+    belong to the data (`keras_electra.data.mask_tokens`, and each
+    preset's `pretraining["mask_rate"]`). JSON written by older versions,
+    which held `mask_rate`, still loads.
 
     Build one from a named preset (`tiny`, `small`, `base`, `large`) with
     `ElectraConfig.from_preset(name, **overrides)`; every field can be
@@ -30,7 +40,6 @@ class ElectraConfig:
         max_sequence_length: int. Number of position embeddings.
         num_segments: int. Number of segment (token type) embeddings.
         dropout: float. Dropout of embeddings, attention and feed-forward.
-        mask_rate: float. Fraction of tokens the generator predicts.
         mlm_weight: float. Weight of the generator's masked-LM loss.
         disc_weight: float. Weight of the discriminator loss (lambda = 50).
         temperature: float. Sampling temperature of the generator.
@@ -55,7 +64,6 @@ class ElectraConfig:
     max_sequence_length: int = 512
     num_segments: int = 2
     dropout: float = 0.1
-    mask_rate: float = 0.15
     mlm_weight: float = 1.0
     disc_weight: float = 50.0
     temperature: float = 1.0
@@ -89,11 +97,6 @@ class ElectraConfig:
                     f"ElectraConfig.{tower}hidden_dim={hidden} is not "
                     f"divisible by {tower}num_heads={heads}."
                 )
-        if not 0.0 < self.mask_rate < 1.0:
-            raise ValueError(
-                f"ElectraConfig.mask_rate must be in (0, 1), got "
-                f"{self.mask_rate!r}."
-            )
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(
                 f"ElectraConfig.dropout must be in [0, 1), got {self.dropout!r}."
@@ -126,15 +129,17 @@ class ElectraConfig:
     def generator_depth(self):
         return self.generator_num_layers or self.num_layers
 
-    def max_predictions(self, sequence_length):
-        """Mask slots per sequence, as the original: int((rate + .005) * L)."""
-        return int((self.mask_rate + 0.005) * sequence_length)
-
     def to_dict(self):
         return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, values):
+        """The config of `values`, e.g. a `to_dict()` or an older run's JSON.
+
+        Fields that older versions held and that are now settings of the
+        data are dropped (`mask_rate`: pass it to the data pipeline).
+        """
+        values = {k: v for k, v in values.items() if k not in RETIRED_FIELDS}
         unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise ValueError(

@@ -66,6 +66,31 @@ TF_SCRIPT = textwrap.dedent(
         logs["loss"], logs["mlm_loss"] + 50 * logs["disc_loss"], rtol=0.05
     )
     assert logs["mlm_loss"] > 3.0  # about log(60); halved if mis-scaled
+
+    # 4. Layer-wise AdamW finds its rate for each replica's copy of a
+    # variable, so fine-tuning trains under the strategy too.
+    from keras_electra.layerwise_decay import layerwise_adamw
+    from keras_electra.models.electra_classifier import ElectraClassifier
+
+    with strategy.scope():
+        encoder = keras_electra.ElectraEncoder(
+            vocabulary_size=60, num_layers=2, hidden_dim=16, num_heads=2,
+            intermediate_dim=32, embedding_dim=8, max_sequence_length=16,
+            name="discriminator",
+        )
+        classifier = ElectraClassifier(encoder, num_classes=2)
+        classifier.compile(optimizer=layerwise_adamw(
+            classifier, 1e-2, 0.5, total_steps=4, warmup_fraction=0.0
+        ))
+    before = [keras.ops.convert_to_numpy(v) for v in classifier.trainable_variables]
+    inputs = {k: batch[k] for k in ("token_ids", "segment_ids", "padding_mask")}
+    classifier.fit(
+        tf.data.Dataset.from_tensors((inputs, np.arange(8) % 2)).repeat(2),
+        epochs=1, verbose=0,
+    )
+    for v, b in zip(classifier.trainable_variables, before):
+        after = keras.ops.convert_to_numpy(v)
+        assert np.isfinite(after).all() and (after != b).any(), v.path
     print("OK")
     """
 ).replace("%BATCH%", BATCH)

@@ -33,6 +33,27 @@ SCRIPT = textwrap.dedent(
     }
     history = model.fit(x=batch, batch_size=2, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+    # The split steps and the shared write-back (keras_electra.mask_slots).
+    from keras_electra.models.pretraining_ops import replace_at_positions
+    logits = model.generate(batch)
+    corrupted, labels = model.corrupt(batch, logits)
+    assert model.discriminate(
+        corrupted, batch["segment_ids"], batch["padding_mask"]
+    ).shape == (4, 16)
+    out = replace_at_positions(
+        np.array([[1, 5, 6, 2]]), np.array([[1, 0]]), np.array([[9, 8]]),
+        np.array([[1.0, 0.0]]),
+    )
+    assert keras.ops.convert_to_numpy(out).tolist() == [[1, 9, 6, 2]]
+
+    # Fine-tuning's layer-wise AdamW needs no TensorFlow either.
+    from keras_electra.layerwise_decay import layerwise_adamw
+    from keras_electra.models.electra_classifier import ElectraClassifier
+    classifier = ElectraClassifier(model.discriminator, num_classes=2)
+    classifier.compile(optimizer=layerwise_adamw(classifier, 1e-3, 0.8, total_steps=2))
+    inputs = {k: batch[k] for k in ("token_ids", "segment_ids", "padding_mask")}
+    classifier.fit(inputs, np.arange(4) % 2, batch_size=2, epochs=1, verbose=0)
     loaded = sys.modules.get("tensorflow")
     print("tensorflow module:", loaded)
     assert loaded is None, loaded

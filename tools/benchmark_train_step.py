@@ -29,11 +29,12 @@ def measure_ours(size, batch, seq, steps, warmup, bf16, jit):
     import numpy as np
 
     import keras_electra
+    from keras_electra.mask_slots import max_predictions_for
 
     if bf16:
         keras.config.set_dtype_policy("mixed_bfloat16")
     config = keras_electra.ElectraConfig.from_preset(size)
-    num_predictions = config.max_predictions(seq)
+    num_predictions = max_predictions_for(seq)
     rng = np.random.default_rng(0)
     total = batch * (steps + warmup)
     token_ids = rng.integers(1000, config.vocabulary_size, (total, seq))

@@ -16,7 +16,7 @@ class ElectraClassifier(keras.Model):
     matching loss.
 
     Inputs are the encoder's: a dict of int32 `token_ids`, `segment_ids` and
-    `padding_mask` `[batch, seq_len]` holding `[CLS] A [SEP]` or
+    `padding_mask` `[batch, sequence_length]` holding `[CLS] A [SEP]` or
     `[CLS] A [SEP] B [SEP]` (see `keras_electra.finetune.SegmentPacker`).
 
     The label names travel with the model (`label_names`, saved in its

@@ -13,9 +13,9 @@ class ElectraEncoder(keras.Model):
     """An ELECTRA transformer tower: embeddings -> projection -> encoders.
 
     Inputs are a dict of `token_ids`, `segment_ids` and `padding_mask`
-    (`[batch, seq_len]` integers, mask 1 for real tokens); the output is the
-    sequence output `[batch, seq_len, hidden_dim]`. The [CLS] vector is
-    `output[:, 0]` (ELECTRA has no pooler).
+    (`[batch, sequence_length]` integers, mask 1 for real tokens); the
+    output is the sequence output `[batch, sequence_length, hidden_dim]`.
+    The [CLS] vector is `output[:, 0]` (ELECTRA has no pooler).
 
     Inside `ElectraPretrainer` both towers are built around one
     `ElectraEmbeddings` passed as `embeddings`; each tower keeps its own

@@ -29,20 +29,22 @@ BATCH_KEYS = (
 class ElectraPretrainer(keras.Model):
     """ELECTRA replaced-token detection: a generator and a discriminator.
 
-    Each step the generator (a small masked LM) predicts the masked tokens,
-    one replacement per slot is sampled from it (Gumbel-max, float32, no
-    gradient), the samples are written into the input and the discriminator
-    labels every real token as replaced or original. A sample equal to the
-    original counts as original. Both towers share the token, position and
-    segment embeddings and the embedding LayerNorm, and train together on
-    `mlm_weight * mlm_loss + disc_weight * disc_loss` with one optimizer, so
-    `fit()` and `evaluate()` work unchanged on TensorFlow, JAX and PyTorch.
+    `call` composes steps 3 to 5 of the objective (all five are mapped in
+    `keras_electra.data.masking`): `generate` runs the generator (a small
+    masked LM) at the masked positions; `corrupt` samples one replacement
+    per slot from it (Gumbel-max, float32, no gradient), writes the samples
+    into the input and labels every token replaced or original (a sample
+    equal to the original counts as original); `discriminate` scores every
+    token. Both towers share the token, position and segment embeddings and
+    the embedding LayerNorm, and train together on `mlm_weight * mlm_loss +
+    disc_weight * disc_loss` with one optimizer, so `fit()` and
+    `evaluate()` work unchanged on TensorFlow, JAX and PyTorch.
 
     Batches are dicts of fixed-shape tensors (as `keras_electra.data`
     produces): `token_ids` (already masked), `segment_ids`, `padding_mask`
-    (`[batch, seq_len]`), and `mask_positions`, `mask_ids` (the original
-    tokens) and `mask_weights` (`[batch, max_predictions]`, 0 for padded
-    slots).
+    (`[batch, sequence_length]`), and `mask_positions`, `mask_ids` (the
+    original tokens) and `mask_weights` (`[batch, max_predictions]`, 0 for
+    padded slots).
 
     Args:
         config: `ElectraConfig`, its dict, or a preset name.
@@ -141,12 +143,13 @@ class ElectraPretrainer(keras.Model):
         self.built = True
 
     def call(self, inputs, training=False):
-        """Runs one ELECTRA forward pass.
+        """Runs one ELECTRA forward pass: generate, corrupt, discriminate.
 
         Returns:
             A dict: `mlm_logits` `[batch, max_predictions, vocab]`,
-            `disc_logits` and `disc_labels` `[batch, seq_len]` (float32),
-            and `corrupted_ids`, the discriminator's input `[batch, seq_len]`.
+            `disc_logits` and `disc_labels` `[batch, sequence_length]`
+            (float32), and `corrupted_ids`, the discriminator's input
+            `[batch, sequence_length]`.
         """
         missing = [key for key in BATCH_KEYS if key not in inputs]
         if missing:
@@ -154,23 +157,65 @@ class ElectraPretrainer(keras.Model):
                 "ElectraPretrainer batches need the keys "
                 f"{', '.join(BATCH_KEYS)}; missing: {', '.join(missing)}."
             )
-        token_ids = ops.cast(inputs["token_ids"], "int32")
-        segment_ids = ops.cast(inputs["segment_ids"], "int32")
-        padding_mask = ops.cast(inputs["padding_mask"], "int32")
-        positions = ops.cast(inputs["mask_positions"], "int32")
-        weights = ops.convert_to_tensor(inputs["mask_weights"])
+        mlm_logits = self.generate(inputs, training=training)
+        corrupted_ids, disc_labels = self.corrupt(inputs, mlm_logits)
+        disc_logits = self.discriminate(
+            corrupted_ids,
+            inputs["segment_ids"],
+            inputs["padding_mask"],
+            training=training,
+        )
+        return {
+            "mlm_logits": mlm_logits,
+            "disc_logits": disc_logits,
+            "disc_labels": disc_labels,
+            "corrupted_ids": corrupted_ids,
+        }
 
+    def generate(self, inputs, training=False):
+        """Step 3: the generator's masked-LM logits at the masked positions.
+
+        Args:
+            inputs: a batch dict (`token_ids`, `segment_ids`,
+                `padding_mask`, `mask_positions`).
+            training: bool. Whether dropout is on.
+
+        Returns:
+            float32 logits `[batch, max_predictions, vocabulary_size]`.
+        """
         generator_sequence = self.generator(
             {
-                "token_ids": token_ids,
-                "segment_ids": segment_ids,
-                "padding_mask": padding_mask,
+                "token_ids": ops.cast(inputs["token_ids"], "int32"),
+                "segment_ids": ops.cast(inputs["segment_ids"], "int32"),
+                "padding_mask": ops.cast(inputs["padding_mask"], "int32"),
             },
             training=training,
         )
-        mlm_logits = self.generator_head(
-            generator_sequence, mask_positions=positions
+        return self.generator_head(
+            generator_sequence,
+            mask_positions=ops.cast(inputs["mask_positions"], "int32"),
         )
+
+    def corrupt(self, inputs, mlm_logits):
+        """Step 4 and the labels of step 5: sample, write back, compare.
+
+        Draws one token per used slot from `mlm_logits` (the model's
+        `seed_generator`, `config.temperature`), writes the samples into
+        the masked input and labels each token replaced (1.0) or original
+        (0.0) against the input with the original tokens written back.
+
+        Args:
+            inputs: a batch dict (`token_ids`, `mask_positions`,
+                `mask_ids`, `mask_weights`).
+            mlm_logits: the output of `generate`.
+
+        Returns:
+            `(corrupted_ids, disc_labels)`: int32 and float32 `[batch,
+            sequence_length]`.
+        """
+        token_ids = ops.cast(inputs["token_ids"], "int32")
+        positions = ops.cast(inputs["mask_positions"], "int32")
+        weights = ops.convert_to_tensor(inputs["mask_weights"])
         sampled_ids = sample_tokens(
             mlm_logits, self.seed_generator, self.config.temperature
         )
@@ -180,21 +225,31 @@ class ElectraPretrainer(keras.Model):
         original_ids = replace_at_positions(
             token_ids, positions, inputs["mask_ids"], weights
         )
+        return corrupted_ids, replaced_token_labels(corrupted_ids, original_ids)
+
+    def discriminate(
+        self, corrupted_ids, segment_ids, padding_mask, training=False
+    ):
+        """The discriminator of step 5: one replaced-token logit per token.
+
+        Args:
+            corrupted_ids: int tensor `[batch, sequence_length]`.
+            segment_ids: int tensor `[batch, sequence_length]`.
+            padding_mask: int tensor `[batch, sequence_length]`.
+            training: bool. Whether dropout is on.
+
+        Returns:
+            float32 logits `[batch, sequence_length]`.
+        """
         discriminator_sequence = self.discriminator(
             {
-                "token_ids": corrupted_ids,
-                "segment_ids": segment_ids,
-                "padding_mask": padding_mask,
+                "token_ids": ops.cast(corrupted_ids, "int32"),
+                "segment_ids": ops.cast(segment_ids, "int32"),
+                "padding_mask": ops.cast(padding_mask, "int32"),
             },
             training=training,
         )
-        disc_logits = self.discriminator_head(discriminator_sequence)
-        return {
-            "mlm_logits": mlm_logits,
-            "disc_logits": ops.cast(disc_logits, "float32"),
-            "disc_labels": replaced_token_labels(corrupted_ids, original_ids),
-            "corrupted_ids": corrupted_ids,
-        }
+        return ops.cast(self.discriminator_head(discriminator_sequence), "float32")
 
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True

@@ -1,15 +1,29 @@
-"""The steps of ELECTRA's replaced-token detection, one small function each.
+"""ELECTRA's objective, steps 3 to 5: one small function each (Keras ops).
 
-The data pipeline has already chosen and masked the positions; in the model
-the generator's logits at those positions are sampled (`sample_tokens`), the
-samples written into the input (`replace_at_positions`) and each token
-labelled replaced or original (`replaced_token_labels`); the two losses
-are `masked_lm_loss` and `replaced_token_detection_loss`.
+The five steps of a training step (the one-page map is the docstring of
+`keras_electra.data.masking`):
+
+1. Select positions and 2. mask them: in the `tf.data` pipeline
+   (`keras_electra.data.masking.select_positions`, `mask_selected`,
+   composed by `mask_tokens`).
+3. Generator predicts: `ElectraPretrainer.generate`, the generator's
+   masked-LM logits at the selected positions.
+4. Sample: `sample_tokens` draws one token per slot (Gumbel-max, float32,
+   no gradient); `replace_at_positions` writes the samples into the input
+   (`ElectraPretrainer.corrupt`). It is the same write-back the data
+   pipeline masks with, `keras_electra.mask_slots.write_at_positions`,
+   bound to `keras.ops`.
+5. Label and loss: `replaced_token_labels` marks each token replaced or
+   original; the discriminator (`ElectraPretrainer.discriminate`) trains
+   on `replaced_token_detection_loss`, the generator on `masked_lm_loss`.
+
+Model-side code: Keras only, no TensorFlow import.
 """
 
 import keras
 from keras import ops
 
+from keras_electra.mask_slots import write_at_positions
 from keras_electra.models.replicas import replica_uniform
 
 
@@ -20,7 +34,7 @@ def gumbel_noise(shape, seed_generator):
 
 
 def sample_tokens(logits, seed_generator, temperature=1.0):
-    """Draws one token per slot from `softmax(logits / temperature)`.
+    """Step 4: draws one token per slot from `softmax(logits / temperature)`.
 
     Gumbel-max sampling, computed in float32 whatever the compute dtype, with
     no gradient flowing back into the logits.
@@ -41,32 +55,28 @@ def sample_tokens(logits, seed_generator, temperature=1.0):
 def replace_at_positions(token_ids, positions, values, weights):
     """Writes `values` into `token_ids` at `positions` where `weights` > 0.
 
-    Padded slots (weight 0, position 0 by convention) never overwrite a
-    token. Positions of one row must be unique, as the masking pipeline
-    guarantees.
+    `keras_electra.mask_slots.write_at_positions` over `keras.ops`, the one
+    write-back of the package: padded slots (weight 0, position 0 by
+    convention) never overwrite a token, and the positions of a row's used
+    slots must be unique, as the masking guarantees.
 
     Args:
-        token_ids: int tensor `[batch, seq_len]`.
+        token_ids: int tensor `[batch, sequence_length]`.
         positions: int tensor `[batch, num_positions]`.
         values: int tensor `[batch, num_positions]`.
         weights: float tensor `[batch, num_positions]`.
 
     Returns:
-        int32 tensor `[batch, seq_len]`.
+        int32 tensor `[batch, sequence_length]`.
     """
-    token_ids = ops.cast(token_ids, "int32")
-    seq_len = ops.shape(token_ids)[1]
-    active = ops.cast(ops.greater(weights, 0), "int32")
-    hits = ops.one_hot(positions, seq_len, dtype="int32") * active[:, :, None]
-    written = ops.max(hits, axis=1)
-    new_values = ops.sum(hits * ops.cast(values, "int32")[:, :, None], axis=1)
-    return token_ids * (1 - written) + new_values
+    return write_at_positions(token_ids, positions, values, weights, ops)
 
 
 def replaced_token_labels(corrupted_ids, original_ids):
-    """1.0 where the discriminator input differs from the original, else 0.0.
+    """Step 5: 1.0 where the discriminator input differs from the original.
 
-    A generator sample equal to the original token counts as original.
+    0.0 elsewhere: a generator sample equal to the original token counts
+    as original.
     """
     return ops.cast(ops.not_equal(corrupted_ids, original_ids), "float32")
 
@@ -79,7 +89,7 @@ def weighted_mean(values, weights):
 
 
 def masked_lm_loss(mask_ids, mlm_logits, mask_weights):
-    """The generator's loss: cross-entropy averaged over real mask slots."""
+    """Step 5, generator loss: cross-entropy averaged over the used slots."""
     per_slot = keras.losses.sparse_categorical_crossentropy(
         mask_ids, ops.cast(mlm_logits, "float32"), from_logits=True
     )
@@ -87,7 +97,7 @@ def masked_lm_loss(mask_ids, mlm_logits, mask_weights):
 
 
 def replaced_token_detection_loss(disc_labels, disc_logits, padding_mask):
-    """The discriminator's loss: sigmoid cross-entropy over real tokens."""
+    """Step 5, discriminator loss: sigmoid cross-entropy over real tokens."""
     per_token = keras.losses.binary_crossentropy(
         disc_labels[..., None],
         ops.cast(disc_logits, "float32")[..., None],

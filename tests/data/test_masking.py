@@ -1,7 +1,16 @@
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import keras_electra.data as kd
+from keras_electra import mask_slots
+from keras_electra.data import masking
+from keras_electra.presets import get_preset
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +30,117 @@ def test_max_predictions_follows_the_original_formula():
     assert kd.max_predictions_for(128) == 19
     assert kd.max_predictions_for(512) == 79
     assert kd.max_predictions_for(512, 0.25) == 130
+    large = get_preset("large").pretraining
+    assert kd.max_predictions_for(large["sequence_length"], large["mask_rate"]) == 130
+    # One definition, in the pure module the model side may import too.
+    assert kd.max_predictions_for is mask_slots.max_predictions_for
+
+
+def test_mask_tokens_is_select_positions_then_mask_selected(corpus_examples, vocab):
+    batch = {k: v[:64] for k, v in corpus_examples.items()}
+    expected = kd.mask_tokens(
+        batch, seed=9, vocab=vocab, mask_token_rate=0.8, random_token_rate=0.1
+    )
+    token_ids = tf.constant(batch["token_ids"], tf.int32)
+    select_seed, choice_seed, token_seed = tf.unstack(
+        tf.random.experimental.stateless_split(tf.constant([9, 0], tf.int64), 3)
+    )
+    positions, weights = masking.select_positions(
+        token_ids, tf.constant(batch["padding_mask"], tf.int32), select_seed, vocab
+    )
+    masked, mask_ids = masking.mask_selected(
+        token_ids, positions, weights, choice_seed, token_seed, vocab, 0.8, 0.1
+    )
+    for key, value in (
+        ("mask_positions", positions), ("mask_weights", weights),
+        ("token_ids", masked), ("mask_ids", mask_ids),
+    ):
+        np.testing.assert_array_equal(value.numpy(), expected[key].numpy(), err_msg=key)
+    assert positions.shape == (64, 19) and weights.dtype == tf.float32
+
+
+def test_replacement_ids_follow_the_rates(vocab):
+    original = tf.fill([200, 50], 2023)
+    new = masking.replacement_ids(original, [1, 2], [3, 4], vocab, 0.5, 0.3).numpy()
+    assert abs(np.mean(new == vocab.mask_id) - 0.5) < 0.02
+    assert abs(np.mean(new == 2023) - 0.2) < 0.02
+    assert new.min() >= 0 and new.max() < vocab.size
+    kept = masking.replacement_ids(original, [1, 2], [3, 4], vocab, 0.0, 0.0)
+    np.testing.assert_array_equal(kept.numpy(), original.numpy())
+
+
+def test_the_one_write_back_never_overwrites_a_token_from_a_padded_slot(vocab):
+    # The data pipeline's write-back: `mask_slots.write_at_positions` over
+    # TensorFlow ops (the model's keras.ops path: tests/models).
+    ids = tf.constant([[vocab.cls_id, 2023, 2003, vocab.sep_id]] * 2)
+    positions = tf.constant([[1, 0, 2], [2, 2, 0]])
+    weights = tf.constant([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    values = tf.constant([[40, 77, 41], [41, 99, 98]])
+    # The adapter provides exactly the operations the write-back calls.
+    assert set(vars(masking.TF_WRITE_OPS)) == set(mask_slots.WRITE_OPS)
+    out = mask_slots.write_at_positions(ids, positions, values, weights, masking.TF_WRITE_OPS)
+    assert out.dtype == tf.int32
+    np.testing.assert_array_equal(
+        out.numpy(), [[vocab.cls_id, 40, 2003, vocab.sep_id], [vocab.cls_id, 2023, 41, vocab.sep_id]]
+    )
+    # Through step 2 with every used slot masked: only used slots change.
+    masked, mask_ids = masking.mask_selected(ids, positions, weights, [0, 1], [0, 2], vocab, 1.0, 0.0)
+    np.testing.assert_array_equal(
+        masked.numpy(),
+        [[vocab.cls_id, vocab.mask_id, 2003, vocab.sep_id], [vocab.cls_id, 2023, vocab.mask_id, vocab.sep_id]],
+    )
+    np.testing.assert_array_equal(mask_ids.numpy(), [[2023, 0, 0], [2003, 0, 0]])
+
+
+def test_tensorflow_and_keras_write_backs_agree(vocab):
+    import keras
+
+    from keras_electra.models.pretraining_ops import replace_at_positions
+
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 1000, (32, 24)).astype("int32")
+    positions = np.stack([rng.choice(24, 5, replace=False) for _ in range(32)]).astype("int32")
+    weights = (rng.random((32, 5)) < 0.7).astype("float32")
+    positions = np.where(weights > 0, positions, 0).astype("int32")
+    values = rng.integers(1000, 2000, (32, 5)).astype("int32")
+    data_side = mask_slots.write_at_positions(ids, positions, values, weights, masking.TF_WRITE_OPS)
+    model_side = replace_at_positions(ids, positions, values, weights)
+    np.testing.assert_array_equal(data_side.numpy(), keras.ops.convert_to_numpy(model_side))
+    expected = ids.copy()
+    rows, slots = np.nonzero(weights)
+    expected[rows, positions[rows, slots]] = values[rows, slots]
+    np.testing.assert_array_equal(data_side.numpy(), expected)
+
+
+def test_masking_runs_in_tf_data_under_the_jax_backend():
+    # Under KERAS_BACKEND=jax the data pipeline still runs TensorFlow ops:
+    # masking must not route through keras.ops (which would give JAX arrays).
+    script = textwrap.dedent(
+        """
+        import numpy as np
+        import tensorflow as tf
+        import keras
+        import keras_electra.data as kd
+
+        assert keras.backend.backend() == "jax"
+        vocab = kd.load_vocab()
+        ids = np.full((8, 32), 2023, "int32")
+        ids[:, 0], ids[:, 20], ids[:, 21:] = vocab.cls_id, vocab.sep_id, 0
+        mask = (ids != 0).astype("int32")
+        ds = tf.data.Dataset.from_tensor_slices({"token_ids": ids, "padding_mask": mask})
+        ds = ds.batch(4).map(lambda b: kd.mask_tokens(b, seed=[1, 2], vocab=vocab))
+        batch = next(iter(ds.as_numpy_iterator()))
+        assert batch["mask_positions"].shape == (4, 4), batch["mask_positions"].shape
+        assert (batch["mask_weights"].sum(1) == 3).all()
+        print("OK")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=dict(os.environ, KERAS_BACKEND="jax"),
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "OK" in result.stdout
 
 
 def test_selection_count_and_rate_over_10k_corpus_sequences(corpus_examples, masked_corpus):

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from keras_electra import ElectraConfig
+from keras_electra.presets import get_preset
 
 
 @pytest.mark.parametrize(
@@ -31,10 +32,24 @@ def test_presets_have_the_paper_sizes(preset, sizes):
     assert (config.disc_weight, config.temperature) == (50.0, 1.0)
 
 
-def test_max_predictions_follows_the_original_formula():
-    assert ElectraConfig().max_predictions(128) == 19
-    assert ElectraConfig().max_predictions(512) == 79
-    assert ElectraConfig.from_preset("large").max_predictions(512) == 130
+def test_mask_rate_is_a_data_setting_not_a_model_field():
+    assert "mask_rate" not in ElectraConfig().to_dict()
+    assert not hasattr(ElectraConfig(), "max_predictions")
+    with pytest.raises(ValueError, match="Unknown ElectraConfig field.*mask_rate"):
+        ElectraConfig.from_preset("small", mask_rate=0.15)
+    # The paper's per-size mask rate lives with the pre-training settings.
+    assert get_preset("large").pretraining["mask_rate"] == 0.25
+    assert get_preset("small").pretraining["mask_rate"] == 0.15
+
+
+def test_old_electra_config_json_with_mask_rate_still_loads():
+    config = ElectraConfig.from_preset("large", dropout=0.0)
+    old = dict(config.to_dict(), mask_rate=0.25)
+    assert ElectraConfig.from_json(json.dumps(old)) == config
+    assert ElectraConfig.from_dict(old) == config
+    # Other unknown fields are still an error.
+    with pytest.raises(ValueError, match="hidden_size"):
+        ElectraConfig.from_dict(dict(old, hidden_size=3))
 
 
 def test_any_field_can_be_overridden_and_round_trips_through_json():
@@ -55,5 +70,5 @@ def test_unknown_preset_or_field_is_a_clear_error():
 def test_invalid_sizes_are_rejected_with_the_field_name():
     with pytest.raises(ValueError, match="hidden_dim=102 is not divisible"):
         ElectraConfig.from_preset("small", hidden_dim=102)
-    with pytest.raises(ValueError, match="mask_rate"):
-        ElectraConfig.from_preset("small", mask_rate=1.5)
+    with pytest.raises(ValueError, match="dropout"):
+        ElectraConfig.from_preset("small", dropout=1.5)

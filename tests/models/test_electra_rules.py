@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from keras_electra import ElectraPretrainer
+from keras_electra.mask_slots import write_at_positions
 from keras_electra.models.pretraining_ops import replace_at_positions
 from keras_electra.models.pretraining_ops import replaced_token_detection_loss
 from keras_electra.models.pretraining_ops import masked_lm_loss
@@ -133,15 +134,71 @@ def test_padded_mask_slots_never_overwrite_a_real_token(
     np.testing.assert_array_equal(corrupted[:, 0], batch["token_ids"][:, 0])
     changed = corrupted != batch["token_ids"]
     assert changed.sum() == (batch["mask_weights"] > 0).sum()
-    # The same rule in the op itself, at a non-zero position.
-    ids = np.array([[1, 5, 6, 2]], "int32")
-    out = replace_at_positions(
-        ids,
-        np.array([[1, 2]], "int32"),
-        np.array([[40, 41]], "int32"),
-        np.array([[1.0, 0.0]], "float32"),
+
+
+def test_the_one_write_back_never_overwrites_a_token_from_a_padded_slot():
+    # The model's write-back: `keras_electra.mask_slots.write_at_positions`
+    # over keras.ops (the data pipeline's TensorFlow path is tested in
+    # tests/data/test_masking.py).
+    ids = np.array([[1, 5, 6, 2], [1, 5, 6, 2]], "int32")
+    positions = np.array([[1, 0, 2], [2, 2, 0]], "int32")
+    values = np.array([[40, 77, 41], [41, 99, 98]], "int32")
+    weights = np.array([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]], "float32")
+    expected = [[1, 40, 6, 2], [1, 5, 41, 2]]
+    out = replace_at_positions(ids, positions, values, weights)
+    assert keras.backend.standardize_dtype(out.dtype) == "int32"
+    np.testing.assert_array_equal(_numpy(out), expected)
+    # `replace_at_positions` is that one definition, bound to keras.ops.
+    direct = write_at_positions(ids, positions, values, weights, keras.ops)
+    np.testing.assert_array_equal(_numpy(direct), expected)
+    # Every used slot writes, whatever the other slots hold.
+    all_used = replace_at_positions(
+        ids[:1], positions[:1], values[:1], np.ones((1, 3), "float32")
     )
-    np.testing.assert_array_equal(_numpy(out), [[1, 40, 6, 2]])
+    np.testing.assert_array_equal(_numpy(all_used), [[77, 40, 41, 2]])
+
+
+def test_split_pretrainer_methods_compose_to_call(tiny_config, make_batch):
+    pretrainer = ElectraPretrainer(tiny_config, seed=0)
+    batch = make_batch(vocabulary_size=tiny_config.vocabulary_size, padded_slots=1)
+    state = _numpy(pretrainer.seed_generator.state)
+    outputs = {k: _numpy(v) for k, v in pretrainer(batch).items()}
+
+    pretrainer.seed_generator.state.assign(state)
+    mlm_logits = pretrainer.generate(batch)
+    corrupted_ids, disc_labels = pretrainer.corrupt(batch, mlm_logits)
+    disc_logits = pretrainer.discriminate(
+        corrupted_ids, batch["segment_ids"], batch["padding_mask"]
+    )
+    composed = {
+        "mlm_logits": mlm_logits,
+        "corrupted_ids": corrupted_ids,
+        "disc_labels": disc_labels,
+        "disc_logits": disc_logits,
+    }
+    assert composed.keys() == outputs.keys()
+    for key, value in composed.items():
+        # Same ops and the same random draw: bit for bit.
+        np.testing.assert_array_equal(_numpy(value), outputs[key], err_msg=key)
+    vocabulary_size = tiny_config.vocabulary_size
+    assert outputs["mlm_logits"].shape == (4, 3, vocabulary_size)
+    assert outputs["disc_logits"].shape == outputs["corrupted_ids"].shape == (4, 16)
+    for key in ("mlm_logits", "disc_logits", "disc_labels"):
+        assert outputs[key].dtype == np.float32, key
+    # The labels are exactly "differs from the original input".
+    original = batch["token_ids"].copy()
+    rows, slots = np.nonzero(batch["mask_weights"])
+    original[rows, batch["mask_positions"][rows, slots]] = batch["mask_ids"][rows, slots]
+    np.testing.assert_array_equal(
+        outputs["disc_labels"], outputs["corrupted_ids"] != original
+    )
+    # Each step draws from the model's seed generator only in `corrupt`.
+    pretrainer.seed_generator.state.assign(state)
+    pretrainer.generate(batch)
+    pretrainer.discriminate(
+        batch["token_ids"], batch["segment_ids"], batch["padding_mask"]
+    )
+    np.testing.assert_array_equal(_numpy(pretrainer.seed_generator.state), state)
 
 
 def test_generator_head_runs_at_the_masked_positions_only(
@@ -149,8 +206,7 @@ def test_generator_head_runs_at_the_masked_positions_only(
 ):
     pretrainer = ElectraPretrainer(tiny_config, seed=0)
     batch = make_batch(
-        batch_size=2, seq_len=16, num_predictions=3,
-        vocabulary_size=tiny_config.vocabulary_size,
+        batch_size=2, num_predictions=3, vocabulary_size=tiny_config.vocabulary_size
     )
     mlm_logits = _numpy(pretrainer(batch)["mlm_logits"])
     assert mlm_logits.shape == (2, 3, tiny_config.vocabulary_size)

@@ -8,7 +8,7 @@ import pytest
 from keras_electra import ElectraConfig
 from keras_electra import ElectraPretrainer
 
-SEQ_LEN = 64
+SEQUENCE_LENGTH = 64
 BATCH_SIZE = 16
 # The discriminator's AUC peaks early, while the generator still samples
 # implausible tokens (0.50 -> 0.93 after 20 steps here), and falls as the
@@ -29,7 +29,7 @@ def english_batches(shared_data, tmp_path_factory):
     dataset = pretraining_dataset(
         str(corpus),
         vocab=shared_data / "vocab" / "uncased_vocab.txt",
-        seq_len=SEQ_LEN,
+        sequence_length=SEQUENCE_LENGTH,
         batch_size=BATCH_SIZE,
         seed=0,
         repeat=True,
@@ -44,7 +44,7 @@ def _cycle(batches):
 
 def test_discriminator_learns_to_detect_replaced_tokens(english_batches):
     train, held_out = english_batches[:40], english_batches[40:]
-    config = ElectraConfig.from_preset("tiny", max_sequence_length=SEQ_LEN)
+    config = ElectraConfig.from_preset("tiny", max_sequence_length=SEQUENCE_LENGTH)
     pretrainer = ElectraPretrainer(config, seed=0)
     pretrainer.compile(
         optimizer=keras.optimizers.AdamW(
