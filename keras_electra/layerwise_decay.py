@@ -12,14 +12,15 @@ every encoder rate is one factor `d` smaller than stated: its top layer
 gets `d**2`, its embeddings `d**(L + 2)` (GR issue #51, acknowledged by
 the authors). This module implements the stated rule.
 
-How: `LayerwiseAdamW` is Keras' `AdamW` with one learning-rate multiplier
+How: `LayerwiseAdamW` is Keras' `Adam` with one learning-rate multiplier
 per variable, looked up by variable path when the optimizer is built and
-applied inside `update_step`, the per-variable hook that Keras calls with
-the scheduled learning rate on every backend (TensorFlow, also under
-`tf.distribute`; JAX, inside `stateless_apply`; PyTorch). Scaling the
-gradients instead would not work: Adam normalizes them away. Decoupled
-weight decay is applied in the same hook with the same per-variable rate,
-as the original does.
+applied inside `update_step`, the public per-variable hook that Keras
+calls with the scheduled learning rate on every backend (TensorFlow, also
+under `tf.distribute`; JAX, inside `stateless_apply`; PyTorch). Scaling
+the gradients instead would not work: Adam normalizes them away.
+Decoupled weight decay is applied in the same hook with the same
+per-variable rate, as the original does (Keras' own weight decay, which
+would use the global rate, stays off).
 """
 
 import keras
@@ -85,21 +86,33 @@ def layerwise_learning_rate_multipliers(model, decay):
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
-class LayerwiseAdamW(keras.optimizers.AdamW):
+class LayerwiseAdamW(keras.optimizers.Adam):
     """AdamW whose learning rate is scaled per variable.
 
     Each variable is updated with `learning_rate * multiplier`, where the
     multiplier comes from `learning_rate_multipliers` by variable path (see
-    `layerwise_learning_rate_multipliers`); its decoupled weight decay uses
-    the same scaled rate. Every trainable variable the optimizer is built
-    for must have a multiplier, so a head or layer cannot silently train at
-    the wrong rate. Everything else is `keras.optimizers.AdamW`.
+    `layerwise_learning_rate_multipliers`); its decoupled weight decay,
+    `variable -= weight_decay * learning_rate * multiplier * variable`
+    before the Adam step, uses the same scaled rate. LayerNorm and bias
+    variables are never decayed (`keras_electra.optimization.is_decayed`),
+    nor those passed to `exclude_from_weight_decay`. Every trainable
+    variable the optimizer is built for must have a multiplier, so a head
+    or layer cannot silently train at the wrong rate.
+
+    Built on Keras' public optimizer API only: `keras.optimizers.Adam`
+    with Keras' own (global-rate) weight decay off, and the per-variable
+    rate and decay applied in `update_step`. The arguments and `get_config`
+    are those of `keras.optimizers.AdamW` plus `learning_rate_multipliers`,
+    so optimizers saved with earlier versions (a subclass of `AdamW`)
+    load unchanged.
 
     Args:
         learning_rate: float or `LearningRateSchedule`: the head's rate.
         learning_rate_multipliers: dict `{variable path: float}`.
-        **kwargs: `keras.optimizers.AdamW` arguments (`weight_decay`,
-            `epsilon`, `global_clipnorm`, ...).
+        weight_decay: float. Decoupled weight decay. Defaults to 0.004, as
+            `keras.optimizers.AdamW`.
+        **kwargs: `keras.optimizers.Adam` arguments (`epsilon`,
+            `global_clipnorm`, ...).
 
     Example:
     ```python
@@ -110,12 +123,35 @@ class LayerwiseAdamW(keras.optimizers.AdamW):
     ```
     """
 
-    def __init__(self, learning_rate, learning_rate_multipliers, **kwargs):
-        super().__init__(learning_rate=learning_rate, **kwargs)
+    def __init__(
+        self, learning_rate, learning_rate_multipliers, weight_decay=0.004, **kwargs
+    ):
+        if weight_decay is None:
+            raise ValueError("LayerwiseAdamW needs a float weight_decay, got None")
+        # Keras' own weight decay uses the global rate: keep it off.
+        super().__init__(learning_rate=learning_rate, weight_decay=None, **kwargs)
+        self.decoupled_weight_decay = float(weight_decay)
         self.learning_rate_multipliers = {
             str(path): float(m) for path, m in learning_rate_multipliers.items()
         }
-        self._variable_multipliers = []
+        self._excluded_paths = frozenset()
+        self._excluded_names = ()
+        self._settings = {}
+
+    def exclude_from_weight_decay(self, var_list=None, var_names=None):
+        """Excludes more variables from weight decay (before `build`).
+
+        LayerNorm and bias variables are always excluded. As in Keras,
+        `var_names` excludes every variable whose name contains one of the
+        strings, and each call replaces the previous one's exclusions.
+        """
+        if self.built:
+            raise ValueError(
+                "exclude_from_weight_decay() must be called before the "
+                "optimizer is built."
+            )
+        self._excluded_paths = frozenset(v.path for v in var_list or ())
+        self._excluded_names = tuple(var_names or ())
 
     def build(self, var_list):
         if self.built:
@@ -129,28 +165,57 @@ class LayerwiseAdamW(keras.optimizers.AdamW):
                 f"{len(missing)} variable(s), e.g. {missing[0]!r}."
             )
         super().build(var_list)
-        self._variable_multipliers = [
-            self.learning_rate_multipliers[v.path] for v in var_list
-        ]
-
-    def _apply_weight_decay(self, variables):
-        # Decay is applied per variable in `update_step`, with its own rate.
-        return
+        settings = {}
+        for variable in var_list:
+            decayed = (
+                is_decayed(variable.path)
+                and variable.path not in self._excluded_paths
+                and not any(n in variable.name for n in self._excluded_names)
+            )
+            entry = (self.learning_rate_multipliers[variable.path], decayed)
+            for key in _update_step_keys(variable):
+                settings[key] = entry
+        self._settings = settings
 
     def update_step(self, gradient, variable, learning_rate):
-        multiplier = self._variable_multipliers[self._get_variable_index(variable)]
+        try:
+            multiplier, decayed = self._settings[id(variable)]
+        except KeyError:
+            raise ValueError(
+                f"LayerwiseAdamW was not built for variable {variable.name!r} "
+                "(under tf.distribute, build it in the model's strategy scope)."
+            ) from None
         learning_rate = ops.multiply(
             ops.cast(learning_rate, variable.dtype), multiplier
         )
-        if self.weight_decay is not None and self._use_weight_decay(variable):
-            decay = ops.cast(self.weight_decay, variable.dtype)
+        if decayed and self.decoupled_weight_decay:
+            decay = ops.cast(self.decoupled_weight_decay, variable.dtype)
             self.assign_sub(variable, variable * decay * learning_rate)
         super().update_step(gradient, variable, learning_rate)
 
     def get_config(self):
         config = super().get_config()
+        config["weight_decay"] = self.decoupled_weight_decay
         config["learning_rate_multipliers"] = dict(self.learning_rate_multipliers)
         return config
+
+
+def _update_step_keys(variable):
+    """The ids of what `update_step` may receive for a Keras `variable`.
+
+    JAX and PyTorch pass the Keras variable itself; TensorFlow passes the
+    `tf.Variable` it holds, and under a `tf.distribute` strategy each
+    replica's copy of it in turn.
+    """
+    keys = {id(variable)}
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        value = variable.value
+        keys.add(id(value))
+        strategy = tf.distribute.get_strategy()
+        keys.update(id(v) for v in strategy.experimental_local_results(value))
+    return keys
 
 
 def layerwise_adamw(
@@ -191,7 +256,7 @@ def layerwise_adamw(
         warmup_steps=int(round(warmup_fraction * total_steps)),
         total_steps=max(int(total_steps), 1),
     )
-    optimizer = LayerwiseAdamW(
+    return LayerwiseAdamW(
         schedule,
         layerwise_learning_rate_multipliers(model, layer_decay),
         weight_decay=weight_decay,
@@ -200,6 +265,3 @@ def layerwise_adamw(
         epsilon=epsilon,
         global_clipnorm=global_clipnorm,
     )
-    excluded = [v for v in model.trainable_variables if not is_decayed(v.path)]
-    optimizer.exclude_from_weight_decay(var_list=excluded)
-    return optimizer

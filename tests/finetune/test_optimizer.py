@@ -1,5 +1,7 @@
 """Layer-wise learning-rate decay: the rate every variable really receives."""
 
+import copy
+
 import keras
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ from keras_electra.finetune import LayerwiseAdamW
 from keras_electra.finetune import layerwise_adamw
 from keras_electra.finetune import layerwise_learning_rate_multipliers
 from keras_electra.models.electra_classifier import ElectraClassifier
+from keras_electra.optimization import is_decayed
 
 NUM_LAYERS = 3
 DECAY = 0.5
@@ -122,3 +125,95 @@ def test_fit_and_save_with_the_layerwise_optimizer(tmp_path):
     assert restored.optimizer.learning_rate_multipliers == (
         model.optimizer.learning_rate_multipliers
     )
+
+
+def _old_config(model):
+    """`get_config()` of the earlier `LayerwiseAdamW` (an `AdamW` subclass),
+    as `layerwise_adamw(model, 0.01, 0.5, total_steps=10,
+    warmup_fraction=0.2, weight_decay=0.1)` wrote it into classifier.keras."""
+    return {
+        "name": "layerwise_adam_w",
+        "learning_rate": {
+            "module": "keras_electra.optimization",
+            "class_name": "LinearWarmupLinearDecay",
+            "config": {
+                "peak_learning_rate": 0.01, "warmup_steps": 2,
+                "total_steps": 10, "gradient_accumulation_steps": 1,
+            },
+            "registered_name": "keras_electra>LinearWarmupLinearDecay",
+        },
+        "weight_decay": 0.1, "clipnorm": None, "global_clipnorm": 1.0,
+        "clipvalue": None, "use_ema": False, "ema_momentum": 0.99,
+        "ema_overwrite_frequency": None, "loss_scale_factor": None,
+        "gradient_accumulation_steps": None, "beta_1": 0.9, "beta_2": 0.999,
+        "epsilon": 1e-06, "amsgrad": False,
+        "learning_rate_multipliers": layerwise_learning_rate_multipliers(model, 0.5),
+    }
+
+
+def _steps(optimizer, model, num_steps=3):
+    rng = np.random.default_rng(0)
+    for _ in range(num_steps):
+        grads = [
+            keras.ops.convert_to_tensor(rng.normal(size=v.shape).astype("float32"))
+            for v in model.trainable_variables
+        ]
+        optimizer.apply(grads, model.trainable_variables)
+    return {v.path: keras.ops.convert_to_numpy(v) for v in model.trainable_variables}
+
+
+def _same_start(model):
+    for i, v in enumerate(model.trainable_variables):
+        v.assign(keras.ops.full(v.shape, 0.5 + 0.01 * i))
+    return model
+
+
+def test_optimizer_config_saved_by_the_old_adamw_subclass_still_loads():
+    model = _same_start(_classifier())
+    old = _old_config(model)
+    restored = LayerwiseAdamW.from_config(copy.deepcopy(old))
+    # Same config out as in, so old and new classifier.keras files agree.
+    assert restored.get_config() == old
+    fresh = layerwise_adamw(
+        _same_start(_classifier()), 0.01, 0.5, total_steps=10,
+        warmup_fraction=0.2, weight_decay=0.1,
+    )
+    assert dict(fresh.get_config(), name=old["name"]) == old
+    # And it trains exactly as a freshly made one.
+    reference = _steps(fresh, _same_start(_classifier()))
+    for path, value in _steps(restored, model).items():
+        np.testing.assert_array_equal(value, reference[path], err_msg=path)
+
+
+def test_with_every_multiplier_1_it_is_keras_adamw():
+    ones = {path: 1.0 for path in layerwise_learning_rate_multipliers(_classifier(), 0.5)}
+    ours = LayerwiseAdamW(0.01, ones, weight_decay=0.1, epsilon=1e-6)
+    ours_model = _same_start(_classifier())
+    keras_model = _same_start(_classifier())
+    adamw = keras.optimizers.AdamW(0.01, weight_decay=0.1, epsilon=1e-6)
+    adamw.exclude_from_weight_decay(
+        var_list=[v for v in keras_model.trainable_variables if not is_decayed(v.path)]
+    )
+    expected = _steps(adamw, keras_model)
+    # On PyTorch Keras swaps `AdamW` for a fused (`torch._foreach`) version
+    # that rounds differently, by an ulp or two; elsewhere: bit for bit.
+    rtol = 1e-6 if keras.backend.backend() == "torch" else 0.0
+    for path, value in _steps(ours, ours_model).items():
+        np.testing.assert_allclose(value, expected[path], rtol=rtol, atol=0, err_msg=path)
+
+
+def test_exclude_from_weight_decay_adds_to_layer_norm_and_bias():
+    model = _classifier()
+    optimizer = LayerwiseAdamW(
+        LEARNING_RATE, layerwise_learning_rate_multipliers(model, DECAY),
+        weight_decay=0.1,
+    )
+    optimizer.exclude_from_weight_decay(var_names=["embeddings"])
+    for v in model.trainable_variables:
+        v.assign(keras.ops.ones(v.shape))
+    moved = _measured_rates(optimizer, model, 0.0)
+    for path, change in moved.items():
+        excluded = not is_decayed(path) or path.endswith("/embeddings")
+        assert (change == 0.0) == excluded, path
+    with pytest.raises(ValueError, match="before the optimizer is built"):
+        optimizer.exclude_from_weight_decay(var_names=["kernel"])
