@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 
-import _cli
+from keras_electra import cli
 
 DEFAULT_CORPUS = os.path.join(
     os.path.dirname(os.path.abspath(__file__)),
@@ -32,7 +32,7 @@ DEFAULT_CORPUS = os.path.join(
 
 
 def build_parser():
-    parser = _cli.ArgumentParser(
+    parser = cli.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="Bad input prints a one-line error and exits with status 2.",
     )
@@ -42,7 +42,8 @@ def build_parser():
         "10 MB Gutenberg corpus at ../shared/data/corpus)",
     )
     parser.add_argument(
-        "--seq-len", type=int, default=128,
+        "--seq-len", "--sequence-length", dest="sequence_length", type=int,
+        default=128,
         help="tokens per example (default: 128)",
     )
     parser.add_argument(
@@ -60,10 +61,11 @@ def build_parser():
 
 
 def run_ours(args):
-    data = _cli.import_data()
+    data = cli.import_data()
     start = time.perf_counter()
     ds = data.pretraining_dataset(
-        args.corpus, seq_len=args.seq_len, batch_size=args.batch_size, seed=0
+        args.corpus, sequence_length=args.sequence_length,
+        batch_size=args.batch_size, seed=0,
     )
     sequences = 0
     for batch in ds:
@@ -76,7 +78,7 @@ def run_peer(args):
     from tokenizers import BertWordPieceTokenizer
 
     # Pure-Python pieces only: the corpus reader and the packing algorithm.
-    data = _cli.import_data()
+    data = cli.import_data()
     start = time.perf_counter()
     vocab = data.load_vocab()
     tokenizer = BertWordPieceTokenizer(
@@ -85,10 +87,10 @@ def run_peer(args):
     source = data.TextFiles(args.corpus)
     stats = data.CorpusStats()
     lines = (item for unit in source.units() for item in source.read(unit, stats))
-    packer = data.DocumentPacker(args.seq_len, vocab, seed=0, stats=stats)
+    packer = data.DocumentPacker(args.sequence_length, vocab, seed=0, stats=stats)
     examples = data.pack_sentences(_hf_tokenize(lines, tokenizer), packer)
     rng = np.random.default_rng(0)
-    max_predictions = data.max_predictions_for(args.seq_len, 0.15)
+    max_predictions = data.max_predictions_for(args.sequence_length, 0.15)
     sequences = 0
     batch = []
     for example in examples:
@@ -147,29 +149,29 @@ def run_worker(name, args):
     env = dict(os.environ, RAYON_NUM_THREADS=str(args.cores),
                TOKENIZERS_PARALLELISM="true", TF_CPP_MIN_LOG_LEVEL="3")
     command = [sys.executable, os.path.abspath(__file__), "--worker", name,
-               "--corpus", args.corpus, "--seq-len", str(args.seq_len),
+               "--corpus", args.corpus, "--seq-len", str(args.sequence_length),
                "--batch-size", str(args.batch_size), "--cores", str(args.cores)]
     result = subprocess.run(
         command, env=env, capture_output=True, text=True,
         preexec_fn=lambda: os.sched_setaffinity(0, cpus),
     )
     if result.returncode:
-        _cli.fail(f"{name} run failed: {result.stderr.strip().splitlines()[-1]}")
+        cli.fail(f"{name} run failed: {result.stderr.strip().splitlines()[-1]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
     if not os.path.isfile(args.corpus):
-        _cli.fail(f"corpus file '{args.corpus}' does not exist")
+        cli.fail(f"corpus file '{args.corpus}' does not exist")
     available = len(os.sched_getaffinity(0))
     if not 1 <= args.cores <= available:
-        _cli.fail(f"--cores must be in [1, {available}], got {args.cores}")
+        cli.fail(f"--cores must be in [1, {available}], got {args.cores}")
     if args.worker:
         sequences, seconds = (run_ours if args.worker == "ours" else run_peer)(args)
         print(json.dumps({"sequences": sequences, "seconds": seconds}))
         return 0
-    print(f"corpus {args.corpus}, seq_len {args.seq_len}, batch "
+    print(f"corpus {args.corpus}, sequence_length {args.sequence_length}, batch "
           f"{args.batch_size}, {args.cores} core(s) per side")
     rates = {}
     for name, label in (("ours", "keras_electra (tf-text + tf.data)"),
@@ -184,4 +186,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    _cli.run(main)
+    cli.run(main)

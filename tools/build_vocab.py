@@ -11,13 +11,13 @@ Example:
         --vocab-size 30522
 """
 
-import _cli
+from keras_electra import cli
 
 RESERVED = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
 def build_parser():
-    parser = _cli.ArgumentParser(
+    parser = cli.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="Bad input prints a one-line error and exits with status 2.",
     )
@@ -41,14 +41,7 @@ def build_parser():
         "--max-lines", type=int, default=None,
         help="learn from the first N non-blank lines only (default: all)",
     )
-    parser.add_argument(
-        "--no-lower-case", dest="lower_case", action="store_false",
-        default=True, help="keep the case (default: lower-case)",
-    )
-    parser.add_argument(
-        "--no-strip-accents", dest="strip_accents", action="store_false",
-        default=None, help="keep accents (default: strip them when lower-casing)",
-    )
+    cli.add_normalization_flags(parser)
     parser.add_argument(
         "--overwrite", action="store_true", help="replace an existing --output"
     )
@@ -62,21 +55,21 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     missing = [t for t in RESERVED if t not in args.reserved_tokens]
     if missing:
-        _cli.fail(f"--reserved-tokens lacks {' '.join(missing)}")
+        cli.fail(f"--reserved-tokens lacks {' '.join(missing)}")
     if args.vocab_size <= len(args.reserved_tokens):
-        _cli.fail(f"--vocab-size must exceed the {len(args.reserved_tokens)} "
+        cli.fail(f"--vocab-size must exceed the {len(args.reserved_tokens)} "
                   f"reserved tokens, got {args.vocab_size}")
     if os.path.exists(args.output) and not args.overwrite:
-        _cli.fail(f"output '{args.output}' exists; pass --overwrite to replace it")
-    data = _cli.import_data()
-    with _cli.quiet_stderr():
+        cli.fail(f"output '{args.output}' exists; pass --overwrite to replace it")
+    data = cli.import_data()
+    with cli.quiet_stderr():
         import keras_hub
         import tensorflow as tf
 
     source = data.as_source(args.inputs)
     if isinstance(source, data.TFRecordShards):
-        _cli.fail("inputs are TFRecord shards; build a vocab from text")
-    strip_accents = args.lower_case if args.strip_accents is None else args.strip_accents
+        cli.fail("inputs are TFRecord shards; build a vocab from text")
+    normalization = cli.normalization_from_args(args)
     stats = data.CorpusStats()
 
     def lines():
@@ -90,8 +83,8 @@ def main(argv=None):
     vocab = keras_hub.tokenizers.compute_word_piece_vocabulary(
         dataset,
         vocabulary_size=args.vocab_size,
-        lowercase=args.lower_case,
-        strip_accents=strip_accents,
+        lowercase=normalization.lower_case,
+        strip_accents=normalization.strip_accents,
         reserved_tokens=list(args.reserved_tokens),
     )
     if vocab[: len(args.reserved_tokens)] != list(args.reserved_tokens):
@@ -106,4 +99,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    _cli.run(main)
+    cli.run(main)

@@ -14,11 +14,11 @@ Example:
 import json
 import logging
 
-import _cli
+from keras_electra import cli
 
 
 def build_parser():
-    parser = _cli.ArgumentParser(
+    parser = cli.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="Bad input prints a one-line error and exits with status 2.",
     )
@@ -39,25 +39,11 @@ def build_parser():
         "uncased ELECTRA/BERT vocab)",
     )
     parser.add_argument(
-        "--seq-len", "--max-seq-length", type=int, default=128,
+        "--seq-len", "--max-seq-length", "--sequence-length",
+        dest="sequence_length", type=int, default=128,
         help="tokens per example, [CLS]/[SEP] included (default: 128)",
     )
-    parser.add_argument(
-        "--do-lower-case", dest="lower_case", action="store_true",
-        default=True, help="lower-case the text (default)",
-    )
-    parser.add_argument(
-        "--no-lower-case", dest="lower_case", action="store_false",
-        help="keep the case (for cased vocabs)",
-    )
-    parser.add_argument(
-        "--do-strip-accents", dest="strip_accents", action="store_true",
-        default=None, help="strip accents (default: same as lower-casing)",
-    )
-    parser.add_argument(
-        "--no-strip-accents", dest="strip_accents", action="store_false",
-        help="keep accents",
-    )
+    cli.add_normalization_flags(parser)
     parser.add_argument(
         "--seed", type=int, default=0,
         help="seed of the packing choices (default: 0)",
@@ -81,21 +67,20 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    if args.seq_len < 5:
-        _cli.fail(f"--seq-len must be at least 5, got {args.seq_len}")
+    if args.sequence_length < 5:
+        cli.fail(f"--seq-len must be at least 5, got {args.sequence_length}")
     if args.num_processes < 1:
-        _cli.fail(f"--num-processes must be positive, got {args.num_processes}")
+        cli.fail(f"--num-processes must be positive, got {args.num_processes}")
     if args.split_mb <= 0:
-        _cli.fail(f"--split-mb must be positive, got {args.split_mb}")
-    data = _cli.import_data()
+        cli.fail(f"--split-mb must be positive, got {args.split_mb}")
+    data = cli.import_data()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     manifest = data.prepare_pretraining_data(
         args.inputs,
         args.output_dir,
         vocab=args.vocab_file,
-        seq_len=args.seq_len,
-        lower_case=args.lower_case,
-        strip_accents=args.strip_accents,
+        sequence_length=args.sequence_length,
+        normalization=cli.normalization_from_args(args),
         seed=args.seed,
         num_processes=args.num_processes,
         split_bytes=int(args.split_mb * (1 << 20)),
@@ -108,4 +93,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    _cli.run(main)
+    cli.run(main)

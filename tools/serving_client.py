@@ -16,11 +16,11 @@ import sys
 import urllib.error
 import urllib.request
 
-import _cli
+from keras_electra import cli
 
 
 def build_parser():
-    parser = _cli.ArgumentParser(
+    parser = cli.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="Bad input prints a one-line error and exits with status 2.",
     )
@@ -177,7 +177,7 @@ def main(argv=None):
             return 0
         reply = send_rest(url, body, args.timeout)
     else:
-        with _cli.quiet_stderr():
+        with cli.quiet_stderr():
             request = grpc_request(inputs, args.model, args.signature, args.version)
         target = f"{args.host}:{args.grpc_port}"
         if args.dry_run:
@@ -191,4 +191,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    _cli.run(main)
+    cli.run(main)

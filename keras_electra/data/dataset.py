@@ -21,8 +21,10 @@ from keras_electra.data.sources import TFDSText
 from keras_electra.data.sources import TFRecordShards
 from keras_electra.data.sources import as_source
 from keras_electra.data.stats import CorpusStats
+from keras_electra.data.tokenizer import as_normalization
 from keras_electra.data.tokenizer import cached_tokenizer
 from keras_electra.data.vocab import as_vocab
+from keras_electra.normalization import TextNormalization
 
 logger = logging.getLogger("keras_electra.data")
 
@@ -32,15 +34,14 @@ _CHUNK = 256  # Examples per hand-over from the Python packer to tf.data.
 def pretraining_dataset(
     source,
     vocab=None,
-    seq_len=128,
+    sequence_length=128,
     batch_size=128,
     *,
-    mask_rate=None,
+    mask_rate=0.15,
     mask_token_rate=0.85,
     random_token_rate=0.0,
     max_predictions=None,
-    lower_case=True,
-    strip_accents=None,
+    normalization=None,
     seed=None,
     shuffle_buffer_size=10_000,
     repeat=False,
@@ -63,19 +64,19 @@ def pretraining_dataset(
             or anything `as_source` accepts (text paths/globs, `.gz`, a
             prepared directory, `"tfds:NAME[:SPLIT[:FEATURE]]"`).
         vocab: `Vocab`, vocab path, or `None` for the shipped uncased vocab.
-        seq_len: int. Tokens per example. Defaults to 128.
+        sequence_length: int. Tokens per example. Defaults to 128.
         batch_size: int. Global batch size; with `input_context` each
             pipeline batches `input_context.get_per_replica_batch_size(...)`.
-        mask_rate: float. Fraction of tokens selected. Defaults to
-            `config.mask_rate`, or 0.15.
+        mask_rate: float. Fraction of tokens selected. Defaults to 0.15.
         mask_token_rate: float. Selected tokens set to [MASK]. Defaults to
             0.85 (BERT: 0.8).
         random_token_rate: float. Selected tokens set to a random token.
             Defaults to 0.0 (BERT: 0.1).
         max_predictions: int. Mask slots per row. Defaults to
-            `int((mask_rate + 0.005) * seq_len)`.
-        lower_case: bool. Lower-case text. Defaults to `True`.
-        strip_accents: bool. Strip accents. Defaults to `lower_case`.
+            `int((mask_rate + 0.005) * sequence_length)`.
+        normalization: `keras_electra.TextNormalization` or `None` (the
+            uncased default: lower-case, strip accents). Prepared shards
+            must have been made with the same one.
         seed: int. Seed of packing, shuffling and masking; `None` draws one.
         shuffle_buffer_size: int. Examples in the shuffle buffer; 0 turns
             shuffling off. Defaults to 10000.
@@ -85,24 +86,26 @@ def pretraining_dataset(
             stands (what a resumed run needs). The skipped batches are read
             and shuffled but not masked. Defaults to 0.
         config: an `ElectraConfig` (or any object with `vocabulary_size` and
-            `max_sequence_length`) to check the vocab and `seq_len` against.
+            `max_sequence_length`) to check the vocab and `sequence_length`
+            against.
         input_context: `tf.distribute.InputContext`. Shards the input per
             worker pipeline and folds the pipeline id into the seed.
 
     Returns:
         A `tf.data.Dataset` of dicts: `token_ids`, `segment_ids`,
-        `padding_mask` (int32 `[batch, seq_len]`), `mask_positions`,
+        `padding_mask` (int32 `[batch, sequence_length]`), `mask_positions`,
         `mask_ids` (int32 `[batch, max_predictions]`) and `mask_weights`
         (float32 `[batch, max_predictions]`).
 
     Raises:
-        DataError: for a missing/invalid vocab or corpus, or a `seq_len` the
-            model or the prepared data cannot take.
+        DataError: for a missing/invalid vocab or corpus, or a
+            `sequence_length` the model or the prepared data cannot take.
 
     Example:
     ```python
     ds = keras_electra.data.pretraining_dataset(
-        "corpus/*.txt", seq_len=128, batch_size=128, seed=0, repeat=True
+        "corpus/*.txt", sequence_length=128, batch_size=128, seed=0,
+        repeat=True,
     )
     batch = next(iter(ds))
     batch["mask_positions"].shape  # (128, 19)
@@ -110,16 +113,15 @@ def pretraining_dataset(
     """
     vocab = as_vocab(vocab, getattr(config, "vocabulary_size", None))
     max_length = getattr(config, "max_sequence_length", None)
-    if max_length is not None and seq_len > max_length:
+    if max_length is not None and sequence_length > max_length:
         raise DataError(
-            f"seq_len={seq_len} exceeds the model's max_sequence_length="
-            f"{max_length} (its number of position embeddings)"
+            f"sequence_length={sequence_length} exceeds the model's "
+            f"max_sequence_length={max_length} (its number of position "
+            "embeddings)"
         )
-    if mask_rate is None:
-        mask_rate = getattr(config, "mask_rate", 0.15)
     check_mask_rates(mask_rate, mask_token_rate, random_token_rate)
     if max_predictions is None:
-        max_predictions = max_predictions_for(seq_len, mask_rate)
+        max_predictions = max_predictions_for(sequence_length, mask_rate)
     if batch_size < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     if start_batch < 0:
@@ -138,9 +140,8 @@ def pretraining_dataset(
     pipeline_seed = derive_seed(seed, "pipeline", shard_index)
 
     ds = packed_dataset(
-        source, vocab, seq_len,
-        lower_case=lower_case, strip_accents=strip_accents, seed=seed,
-        shard_index=shard_index, num_shards=num_shards,
+        source, vocab, sequence_length,
+        normalization=normalization, seed=seed, shard_index=shard_index, num_shards=num_shards,
     )
     if repeat:
         ds = ds.repeat()
@@ -168,10 +169,9 @@ def pretraining_dataset(
 def packed_dataset(
     source,
     vocab=None,
-    seq_len=128,
+    sequence_length=128,
     *,
-    lower_case=True,
-    strip_accents=None,
+    normalization=None,
     seed=0,
     shard_index=0,
     num_shards=1,
@@ -185,35 +185,37 @@ def packed_dataset(
     Args:
         source: see `pretraining_dataset`.
         vocab: `Vocab`, vocab path, or `None` for the shipped uncased vocab.
-        seq_len: int. Tokens per example.
-        lower_case: bool. Lower-case text. Defaults to `True`.
-        strip_accents: bool. Strip accents. Defaults to `lower_case`.
+        sequence_length: int. Tokens per example. Defaults to 128.
+        normalization: `keras_electra.TextNormalization` or `None` (the
+            uncased default).
         seed: int. Seed of the packing choices.
         shard_index: int. Which shard of the input to read.
         num_shards: int. Number of shards (input pipelines).
 
     Returns:
         A `tf.data.Dataset` of dicts `token_ids`, `segment_ids`,
-        `padding_mask`, int32 `[seq_len]`.
+        `padding_mask`, int32 `[sequence_length]`.
 
     Example:
     ```python
-    ds = keras_electra.data.packed_dataset("corpus.txt", seq_len=128)
+    ds = keras_electra.data.packed_dataset("corpus.txt", sequence_length=128)
     ```
     """
     vocab = as_vocab(vocab)
+    normalization = as_normalization(normalization)
     source = as_source(source)
     if not 0 <= shard_index < num_shards:
         raise ValueError(f"shard_index {shard_index} not in [0, {num_shards})")
     if isinstance(source, TFRecordShards):
-        return _read_prepared(source, vocab, seq_len, lower_case, strip_accents,
+        return _read_prepared(source, vocab, sequence_length, normalization,
                               shard_index, num_shards)
-    tokenizer = cached_tokenizer(vocab, lower_case, strip_accents)
+    tokenizer = cached_tokenizer(vocab, normalization)
 
     def chunks():
         stats = CorpusStats()
         examples = packed_examples(
-            source, tokenizer, seq_len, seed, stats, shard_index, num_shards
+            source, tokenizer, sequence_length, seed, stats, shard_index,
+            num_shards,
         )
         while True:
             chunk = list(itertools.islice(examples, _CHUNK))
@@ -227,7 +229,7 @@ def packed_dataset(
             }
         _log_summary(source, stats)
 
-    spec = tf.TensorSpec([None, seq_len], tf.int32)
+    spec = tf.TensorSpec([None, sequence_length], tf.int32)
     ds = tf.data.Dataset.from_generator(
         chunks,
         output_signature={
@@ -237,14 +239,14 @@ def packed_dataset(
     return ds.unbatch()
 
 
-def packed_examples(source, tokenizer, seq_len, seed, stats,
+def packed_examples(source, tokenizer, sequence_length, seed, stats,
                     shard_index=0, num_shards=1, units=None):
     """Streams packed examples of a text source (Python generator).
 
     Args:
         source: `TextFiles` or `TFDSText`.
         tokenizer: `WordPieceTokenizer`.
-        seq_len: int. Tokens per example.
+        sequence_length: int. Tokens per example.
         seed: int. Seed of the packing choices.
         stats: `CorpusStats` to count into.
         shard_index: int. Which shard of the documents to read.
@@ -252,7 +254,8 @@ def packed_examples(source, tokenizer, seq_len, seed, stats,
         units: list of units of `source` to read; default: all of them.
 
     Yields:
-        `(token_ids, segment_ids, padding_mask)` int32 arrays `[seq_len]`.
+        `(token_ids, segment_ids, padding_mask)` int32 arrays
+        `[sequence_length]`.
     """
     shard_documents = False
     if units is None:
@@ -267,7 +270,7 @@ def packed_examples(source, tokenizer, seq_len, seed, stats,
     lines = itertools.chain.from_iterable(source.read(u, stats) for u in units)
     if shard_documents:
         lines = _shard_documents(lines, shard_index, num_shards)
-    packer = DocumentPacker(seq_len, tokenizer.vocab, seed=seed, stats=stats)
+    packer = DocumentPacker(sequence_length, tokenizer.vocab, seed=seed, stats=stats)
     yield from pack_sentences(tokenize_lines(lines, tokenizer), packer)
 
 
@@ -286,33 +289,49 @@ def _shard_documents(lines, shard_index, num_shards):
             document += 1
 
 
-def _read_prepared(source, vocab, seq_len, lower_case, strip_accents,
+def _read_prepared(source, vocab, sequence_length, normalization,
                    shard_index, num_shards):
     if source.manifest is not None:
-        settings = source.manifest["settings"]
+        settings = prepared_settings(source.manifest["settings"])
         where = os.path.dirname(source.files[0]) if source.files else "?"
-        if settings["seq_len"] != seq_len:
+        if settings["sequence_length"] != sequence_length:
             raise DataError(
-                f"prepared dataset '{where}' has seq_len={settings['seq_len']}, "
-                f"not {seq_len}"
+                f"prepared dataset '{where}' has sequence_length="
+                f"{settings['sequence_length']}, not {sequence_length}"
             )
         if settings["vocab_sha256"] != vocab.sha256:
             raise DataError(
                 f"prepared dataset '{where}' was made with vocab "
                 f"'{settings['vocab']}', not '{vocab.path}'"
             )
-        strip = lower_case if strip_accents is None else strip_accents
-        if (settings["lower_case"], settings["strip_accents"]) != (lower_case, strip):
+        made_with = TextNormalization.from_record(settings)
+        if made_with != normalization:
             raise DataError(
                 f"prepared dataset '{where}' was made with lower_case="
-                f"{settings['lower_case']}, strip_accents="
-                f"{settings['strip_accents']}"
+                f"{made_with.lower_case}, strip_accents="
+                f"{made_with.strip_accents}"
             )
     files = source.files
     if num_shards > 1 and len(files) >= num_shards:
-        return tfrecords.read_shards(files[shard_index::num_shards], seq_len)
-    ds = tfrecords.read_shards(files, seq_len)
+        return tfrecords.read_shards(files[shard_index::num_shards], sequence_length)
+    ds = tfrecords.read_shards(files, sequence_length)
     return ds.shard(num_shards, shard_index) if num_shards > 1 else ds
+
+
+def prepared_settings(settings):
+    """The settings of a prepared directory, in today's keys.
+
+    Directories prepared before the rename record `seq_len`; it reads as
+    `sequence_length`. The normalization is rewritten by
+    `TextNormalization.to_record()` (`strip_accents` follows `lower_case`
+    when an old record lacks it).
+    """
+    settings = dict(settings)
+    if "sequence_length" not in settings and "seq_len" in settings:
+        settings["sequence_length"] = settings.pop("seq_len")
+    if "lower_case" in settings or "strip_accents" in settings:
+        settings.update(TextNormalization.from_record(settings).to_record())
+    return settings
 
 
 def _log_summary(source, stats):

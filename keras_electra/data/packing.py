@@ -13,8 +13,8 @@ Sentences (lines) of one document are packed greedily into
   (putting sentences out of order), B always holds the sentences that
   follow A;
 * 5% of the time the next example's target length is drawn uniformly from
-  `[5, seq_len]` instead of `seq_len`;
-* tokens beyond `seq_len` are cut off and counted in `tokens_truncated`.
+  `[5, sequence_length]` instead of `sequence_length`;
+* tokens beyond `sequence_length` are cut off and counted in `tokens_truncated`.
 
 Random choices use a generator seeded per document (by `seed` and the ids
 of the document's first sentence), so the examples of a document are the
@@ -38,7 +38,7 @@ class DocumentPacker:
     example when one is complete, else `None`.
 
     Args:
-        seq_len: int. Length of the examples, including [CLS] and [SEP]s.
+        sequence_length: int. Length of the examples, including [CLS] and [SEP]s.
         vocab: `Vocab`. Gives the [CLS], [SEP] and [PAD] ids.
         seed: int. Seed of the random choices.
         stats: `CorpusStats` to count into, or `None`.
@@ -51,17 +51,19 @@ class DocumentPacker:
     ```
     """
 
-    def __init__(self, seq_len, vocab, seed=0, stats=None):
-        if seq_len < 5:
-            raise ValueError(f"seq_len must be at least 5, got {seq_len}")
-        self.seq_len = seq_len
+    def __init__(self, sequence_length, vocab, seed=0, stats=None):
+        if sequence_length < 5:
+            raise ValueError(
+                f"sequence_length must be at least 5, got {sequence_length}"
+            )
+        self.sequence_length = sequence_length
         self.vocab = vocab
         self.seed = seed
         self.stats = CorpusStats() if stats is None else stats
         self._sentences = []
         self._length = 0
         self._rng = None
-        self._target_length = seq_len
+        self._target_length = sequence_length
 
     def add_sentence(self, token_ids):
         """Adds one sentence (1-D int array) of the current document."""
@@ -89,8 +91,8 @@ class DocumentPacker:
 
     def _draw_target_length(self):
         if self._rng.random() < 0.05:
-            return self._rng.randint(5, self.seq_len)
-        return self.seq_len
+            return self._rng.randint(5, self.sequence_length)
+        return self.sequence_length
 
     def _split_segments(self):
         if self._rng.random() < 0.1:
@@ -115,8 +117,8 @@ class DocumentPacker:
 
     def _make_example(self):
         first, second = self._split_segments()
-        first = first[: self.seq_len - 2]
-        second = second[: max(0, self.seq_len - len(first) - 3)]
+        first = first[: self.sequence_length - 2]
+        second = second[: max(0, self.sequence_length - len(first) - 3)]
         written = len(first) + len(second)
         self.stats.tokens_written += written
         self.stats.tokens_truncated += self._length - written
@@ -128,9 +130,9 @@ class DocumentPacker:
 
     def _assemble(self, first, second):
         vocab = self.vocab
-        token_ids = np.full([self.seq_len], vocab.pad_id, np.int32)
-        segment_ids = np.zeros([self.seq_len], np.int32)
-        padding_mask = np.zeros([self.seq_len], np.int32)
+        token_ids = np.full([self.sequence_length], vocab.pad_id, np.int32)
+        segment_ids = np.zeros([self.sequence_length], np.int32)
+        padding_mask = np.zeros([self.sequence_length], np.int32)
         a_end = len(first) + 2
         token_ids[0] = vocab.cls_id
         token_ids[1 : a_end - 1] = first
@@ -153,7 +155,8 @@ def pack_sentences(stream, packer):
         packer: `DocumentPacker`.
 
     Yields:
-        `(token_ids, segment_ids, padding_mask)` int32 arrays `[seq_len]`.
+        `(token_ids, segment_ids, padding_mask)` int32 arrays
+        `[sequence_length]`.
     """
     for item in stream:
         if item is DOC_END:

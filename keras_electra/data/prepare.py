@@ -7,11 +7,13 @@ import os
 
 from keras_electra.data import tfrecords
 from keras_electra.data.dataset import packed_examples
+from keras_electra.data.dataset import prepared_settings
 from keras_electra.data.errors import DataError
 from keras_electra.data.sources import TFDSText
 from keras_electra.data.sources import TFRecordShards
 from keras_electra.data.sources import as_source
 from keras_electra.data.stats import CorpusStats
+from keras_electra.data.tokenizer import as_normalization
 from keras_electra.data.tokenizer import cached_tokenizer
 from keras_electra.data.vocab import as_vocab
 
@@ -25,10 +27,8 @@ def prepare_pretraining_data(
     inputs,
     output_dir,
     vocab=None,
-    seq_len=128,
-    *,
-    lower_case=True,
-    strip_accents=None,
+    sequence_length=128,
+    normalization=None,
     seed=0,
     num_processes=1,
     split_bytes=32 << 20,
@@ -51,9 +51,10 @@ def prepare_pretraining_data(
             or `"tfds:NAME[:SPLIT[:FEATURE]]"`.
         output_dir: str. Directory for the shards and `prepared.json`.
         vocab: `Vocab`, vocab path, or `None` for the shipped uncased vocab.
-        seq_len: int. Tokens per example. Defaults to 128.
-        lower_case: bool. Defaults to `True`.
-        strip_accents: bool. Defaults to `lower_case`.
+        sequence_length: int. Tokens per example. Defaults to 128.
+        normalization: `keras_electra.TextNormalization` or `None` (the
+            uncased default). Recorded in `prepared.json` as `lower_case`
+            and `strip_accents`.
         seed: int. Seed of the packing choices. Defaults to 0.
         num_processes: int. Worker processes. Defaults to 1.
         split_bytes: int. Target size of a unit of a big text file.
@@ -73,7 +74,7 @@ def prepare_pretraining_data(
     source = as_source(inputs)
     if isinstance(source, TFRecordShards):
         raise DataError("inputs are TFRecord shards, which are already prepared")
-    strip_accents = lower_case if strip_accents is None else strip_accents
+    normalization = as_normalization(normalization)
     if isinstance(source, TFDSText):
         units = source.units(TFDS_UNITS)
         described = [repr(source)]
@@ -81,12 +82,11 @@ def prepare_pretraining_data(
         units = source.units(split_bytes)
         described = [[u.path, u.start, u.end] for u in units]
     settings = {
-        "seq_len": seq_len,
+        "sequence_length": sequence_length,
         "vocab": vocab.path,
         "vocab_sha256": vocab.sha256,
         "vocab_size": vocab.size,
-        "lower_case": lower_case,
-        "strip_accents": strip_accents,
+        **normalization.to_record(),
         "seed": seed,
         "units": described,
     }
@@ -95,8 +95,8 @@ def prepare_pretraining_data(
         f"shard-{i:05d}-of-{len(units):05d}.tfrecord" for i in range(len(units))
     ]
     pending = [
-        (source, unit, os.path.join(output_dir, name), vocab, seq_len,
-         lower_case, strip_accents, seed)
+        (source, unit, os.path.join(output_dir, name), vocab, sequence_length,
+         normalization, seed)
         for unit, name in zip(units, names)
         if not os.path.exists(_stats_path(os.path.join(output_dir, name)))
     ]
@@ -141,7 +141,8 @@ def _claim_output_dir(output_dir, settings, overwrite):
                 "written by this tool; choose an empty directory"
             )
         with open(settings_path, encoding="utf-8") as f:
-            previous = json.load(f)
+            # Runs started before the rename record `seq_len`: same run.
+            previous = prepared_settings(json.load(f))
         if previous != settings:
             changed = sorted(k for k in settings if previous.get(k) != settings[k])
             raise DataError(
@@ -175,10 +176,12 @@ def _run(pending, num_processes):
 
 def _prepare_unit(job):
     """Packs one unit into its shard, then writes the shard's stats file."""
-    source, unit, path, vocab, seq_len, lower_case, strip_accents, seed = job
-    tokenizer = cached_tokenizer(vocab, lower_case, strip_accents)
+    source, unit, path, vocab, sequence_length, normalization, seed = job
+    tokenizer = cached_tokenizer(vocab, normalization)
     stats = CorpusStats()
-    examples = packed_examples(source, tokenizer, seq_len, seed, stats, units=[unit])
+    examples = packed_examples(
+        source, tokenizer, sequence_length, seed, stats, units=[unit]
+    )
     tfrecords.write_shard(path, examples)
     with open(_stats_path(path) + ".tmp", "w", encoding="utf-8") as f:
         json.dump(stats.as_dict(), f)

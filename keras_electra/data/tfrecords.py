@@ -1,7 +1,7 @@
 """TFRecord shards of packed, unmasked examples.
 
 Records use the feature names of the original ELECTRA data
-(`input_ids`, `input_mask`, `segment_ids`: int64, padded to `seq_len`), so
+(`input_ids`, `input_mask`, `segment_ids`: int64, padded to `sequence_length`), so
 shards written by Google's `build_pretraining_dataset.py` read as well. A
 directory written by the prepare tool also holds `prepared.json`: the
 settings, the shard list and the summary.
@@ -57,20 +57,20 @@ def write_shard(path, examples):
     return count
 
 
-def read_shards(files, seq_len, parse_batch_size=256):
+def read_shards(files, sequence_length, parse_batch_size=256):
     """Reads packed examples from TFRecord files, in file order.
 
     Args:
         files: list of str. TFRecord files.
-        seq_len: int. Length the examples were written with.
+        sequence_length: int. Length the examples were written with.
         parse_batch_size: int. Records parsed per op call.
 
     Returns:
         A `tf.data.Dataset` of dicts `token_ids`, `segment_ids`,
-        `padding_mask` (int32 `[seq_len]`).
+        `padding_mask` (int32 `[sequence_length]`).
     """
     spec = {
-        name: tf.io.FixedLenFeature([seq_len], tf.int64)
+        name: tf.io.FixedLenFeature([sequence_length], tf.int64)
         for name in ("input_ids", "input_mask", "segment_ids")
     }
 

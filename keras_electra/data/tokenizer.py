@@ -4,6 +4,7 @@ import tensorflow as tf
 import tensorflow_text as tf_text
 
 from keras_electra.data.vocab import as_vocab
+from keras_electra.normalization import TextNormalization
 
 
 class WordPieceTokenizer(tf.Module):
@@ -18,25 +19,25 @@ class WordPieceTokenizer(tf.Module):
     Args:
         vocab: `Vocab`, path or `None`. The vocab; `None` means the shipped
             uncased vocab.
-        lower_case: bool. Lower-case the text. Defaults to `True`.
-        strip_accents: bool. Remove accents (NFD, drop combining marks).
-            Defaults to `lower_case`, as in BERT.
+        normalization: `keras_electra.TextNormalization` or `None`.
+            Lower-casing and accent stripping (NFD, drop combining marks);
+            `None` means the uncased default (both on, as in BERT).
 
     Example:
     ```python
     tokenizer = keras_electra.data.WordPieceTokenizer()
     ids = tokenizer.tokenize(["Héllo, world!"])  # [[7592, 1010, 2088, 999]]
     tokenizer.detokenize(ids)                      # [b"hello , world !"]
+    cased = keras_electra.data.WordPieceTokenizer(
+        "cased_vocab.txt", keras_electra.TextNormalization(lower_case=False)
+    )
     ```
     """
 
-    def __init__(self, vocab=None, lower_case=True, strip_accents=None):
+    def __init__(self, vocab=None, normalization=None):
         super().__init__(name="wordpiece_tokenizer")
         self.vocab = as_vocab(vocab)
-        self.lower_case = bool(lower_case)
-        self.strip_accents = (
-            self.lower_case if strip_accents is None else bool(strip_accents)
-        )
+        self.normalization = as_normalization(normalization)
         # FastBertTokenizer's built-in normalizer does lower-case and
         # accent stripping together; other combinations normalize first.
         self._fused = self.lower_case == self.strip_accents
@@ -47,6 +48,16 @@ class WordPieceTokenizer(tf.Module):
             support_detokenization=True,
             lower_case_nfd_strip_accents=self._fused and self.lower_case,
         )
+
+    @property
+    def lower_case(self):
+        """Whether text is lower-cased (`normalization.lower_case`)."""
+        return self.normalization.lower_case
+
+    @property
+    def strip_accents(self):
+        """Whether accents are stripped (`normalization.strip_accents`)."""
+        return self.normalization.strip_accents
 
     def normalize(self, text):
         """Applies the lower-casing/accent stripping chosen at construction."""
@@ -104,15 +115,47 @@ class WordPieceTokenizer(tf.Module):
         return self._tokenizer.detokenize(token_ids)
 
 
+def as_normalization(normalization):
+    """`normalization`, or the uncased default for `None`.
+
+    Raises:
+        TypeError: for anything but a `TextNormalization` or `None` (e.g. the
+            old `lower_case` bool passed positionally).
+    """
+    if normalization is None:
+        return TextNormalization()
+    if not isinstance(normalization, TextNormalization):
+        raise TypeError(
+            "normalization must be a keras_electra.TextNormalization or None, "
+            f"got {normalization!r}"
+        )
+    return normalization
+
 
 _SHARED = {}
 
 
-def cached_tokenizer(vocab, lower_case=True, strip_accents=None):
-    """A shared `WordPieceTokenizer` per vocab and settings (traced once)."""
+def cached_tokenizer(vocab, normalization=None):
+    """A shared `WordPieceTokenizer` per vocab and normalization.
+
+    Its compiled `tokenize_flat` is traced once per process, however many
+    pipelines use it.
+
+    Args:
+        vocab: `Vocab`, vocab path or `None` (the shipped uncased vocab).
+        normalization: `TextNormalization` or `None` (uncased default).
+
+    Returns:
+        A `WordPieceTokenizer`.
+
+    Example:
+    ```python
+    tokenizer = cached_tokenizer(None, TextNormalization(lower_case=False))
+    ```
+    """
     vocab = as_vocab(vocab)
-    strip_accents = lower_case if strip_accents is None else strip_accents
-    key = (vocab.sha256, bool(lower_case), bool(strip_accents))
+    normalization = as_normalization(normalization)
+    key = (vocab.sha256, normalization)
     if key not in _SHARED:
-        _SHARED[key] = WordPieceTokenizer(vocab, lower_case, strip_accents)
+        _SHARED[key] = WordPieceTokenizer(vocab, normalization)
     return _SHARED[key]

@@ -19,11 +19,11 @@ from keras_electra.export.saved_model import next_version
 from keras_electra.export.saved_model import read_metadata
 from keras_electra.export.serving import load_exported
 from keras_electra.export.serving import write_models_config
-from keras_electra.export.text import ElectraTextPacker
+from keras_electra.preprocessing import ElectraPreprocessor
 
 __all__ = [
     "ALLOWED_TF_TEXT_OPS",
-    "ElectraTextPacker",
+    "ElectraPreprocessor",
     "METADATA_FILE",
     "disallowed_ops",
     "export_classifier",

@@ -9,8 +9,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_electra.export.text import MODEL_INPUTS
-from keras_electra.export.text import ElectraTextPacker
+from keras_electra.preprocessing import MODEL_INPUTS
+from keras_electra.preprocessing import ElectraPreprocessor
 
 METADATA_FILE = os.path.join("assets.extra", "electra_export.json")
 """Where an export records what it holds, relative to the version dir."""
@@ -22,11 +22,11 @@ VOCAB_FILE = os.path.join("assets.extra", "vocab.txt")
 def export_discriminator(
     model,
     base_path,
+    *,
     vocab=None,
     sequence_length=128,
     text_pair=False,
-    lower_case=True,
-    strip_accents=None,
+    normalization=None,
     head=None,
     version=None,
 ):
@@ -66,9 +66,10 @@ def export_discriminator(
             [CLS]/[SEP] included. At most the model's `max_sequence_length`.
         text_pair: bool. Whether the text signatures take `text` and
             `text_pair` (packed `[CLS] A [SEP] B [SEP]`).
-        lower_case: bool. Lower-case the text, as in pre-training.
-        strip_accents: bool or None. Strip accents; `None` follows
-            `lower_case`.
+        normalization: `keras_electra.TextNormalization` or None. The
+            lower-casing and accent stripping of pre-training; `None` means
+            the uncased default. Recorded in the export's metadata as
+            `lower_case` and `strip_accents`.
         head: `ElectraDiscriminatorHead` or None. The head, when `model` is
             an encoder.
         version: int or None. The version number; `None` means one more
@@ -107,9 +108,7 @@ def export_discriminator(
             encoder=encoder,
             predict=None,
             text_outputs=None,
-            packer=_packer(
-                encoder, vocab, sequence_length, lower_case, strip_accents
-            ),
+            packer=_packer(encoder, vocab, sequence_length, normalization),
             text_pair=text_pair,
             metadata={},
         )
@@ -136,7 +135,7 @@ def export_discriminator(
         encoder=encoder,
         predict=predict,
         text_outputs=text_outputs,
-        packer=_packer(encoder, vocab, sequence_length, lower_case, strip_accents),
+        packer=_packer(encoder, vocab, sequence_length, normalization),
         text_pair=text_pair,
         metadata={},
     )
@@ -145,12 +144,12 @@ def export_discriminator(
 def export_classifier(
     classifier,
     base_path,
+    *,
     vocab=None,
     sequence_length=128,
     text_pair=False,
     label_names=None,
-    lower_case=True,
-    strip_accents=None,
+    normalization=None,
     version=None,
 ):
     """Exports a fine-tuned `ElectraClassifier` as a TF Serving SavedModel.
@@ -183,9 +182,10 @@ def export_classifier(
         label_names: list of str or None. Names of the classes in id order;
             `None` takes the classifier's `label_names`, or `"0"`, `"1"`,
             ... when it has none. Ignored for regression.
-        lower_case: bool. Lower-case the text, as in fine-tuning.
-        strip_accents: bool or None. Strip accents; `None` follows
-            `lower_case`.
+        normalization: `keras_electra.TextNormalization` or None. The
+            lower-casing and accent stripping of fine-tuning; `None` means
+            the uncased default. Recorded in the export's metadata as
+            `lower_case` and `strip_accents`.
         version: int or None. The version number; `None` means one more
             than the highest existing version.
 
@@ -225,7 +225,7 @@ def export_classifier(
         encoder=encoder,
         predict=predict,
         text_outputs=text_outputs,
-        packer=_packer(encoder, vocab, sequence_length, lower_case, strip_accents),
+        packer=_packer(encoder, vocab, sequence_length, normalization),
         text_pair=text_pair,
         metadata={
             "label_names": None if regression else list(label_names),
@@ -286,7 +286,7 @@ def _list_versions(base_path):
     ]
 
 
-def _packer(encoder, vocab, sequence_length, lower_case, strip_accents):
+def _packer(encoder, vocab, sequence_length, normalization):
     from keras_electra.data.vocab import as_vocab
 
     vocab = as_vocab(vocab, vocabulary_size=encoder.vocabulary_size)
@@ -295,7 +295,7 @@ def _packer(encoder, vocab, sequence_length, lower_case, strip_accents):
             f"sequence_length={sequence_length} exceeds the model's "
             f"max_sequence_length={encoder.max_sequence_length}."
         )
-    return ElectraTextPacker(vocab, sequence_length, lower_case, strip_accents)
+    return ElectraPreprocessor(vocab, sequence_length, normalization)
 
 
 def _classifier_parts(classifier, label_names, text_pair):
@@ -412,8 +412,7 @@ def _export(
         "kind": kind,
         "sequence_length": packer.sequence_length,
         "text_pair": text_pair,
-        "lower_case": packer.tokenizer.lower_case,
-        "strip_accents": packer.tokenizer.strip_accents,
+        **packer.normalization.to_record(),
         "vocab_sha256": packer.vocab.sha256,
         "vocabulary_size": packer.vocab.size,
         "hidden_dim": int(encoder.hidden_dim),

@@ -11,10 +11,12 @@ from keras_electra.data.errors import DataError
 from keras_electra.data.vocab import as_vocab
 from keras_electra.finetune.metrics import METRICS
 from keras_electra.layerwise_decay import layerwise_adamw
-from keras_electra.finetune.pairs import SegmentPacker
 from keras_electra.models.electra_classifier import ElectraClassifier
+from keras_electra.normalization import TextNormalization
+from keras_electra.preprocessing import ElectraPreprocessor
 from keras_electra.presets import get_preset
 from keras_electra.presets import preset_of_shape
+
 
 def size_of(encoder):
     """The preset whose fine-tuning defaults suit `encoder`.
@@ -48,7 +50,9 @@ class FinetuneConfig:
         max_train_examples: int. Use only the first N training examples.
         double_unordered: bool. Add the swapped pairs to training. Defaults
             to the task's (MRPC, STS-B).
-        lower_case: bool. Lower-case text. Defaults to `True`.
+        normalization: `keras_electra.TextNormalization` or None. How text
+            is lower-cased and stripped of accents, as in pre-training;
+            `None` means the uncased default.
         pad_to_multiple_of: int or None. Pad batches to their longest row
             rounded up to this (None: always `sequence_length`).
     """
@@ -63,7 +67,7 @@ class FinetuneConfig:
     dropout: float = 0.1
     max_train_examples: int = None
     double_unordered: bool = None
-    lower_case: bool = True
+    normalization: TextNormalization = None
     pad_to_multiple_of: int = 32
 
     def resolved(self, task, encoder):
@@ -74,6 +78,7 @@ class FinetuneConfig:
             learning_rate=self.learning_rate or defaults["learning_rate"],
             layer_decay=self.layer_decay or defaults["layer_decay"],
             epochs=self.epochs or task.epochs,
+            normalization=self.normalization or TextNormalization(),
             double_unordered=(
                 task.double_unordered
                 if self.double_unordered is None
@@ -102,7 +107,7 @@ def examples_dataset(examples, packer, batch_size, shuffle_seed=None):
 
     Args:
         examples: `keras_electra.finetune.glue.Examples`.
-        packer: `SegmentPacker`.
+        packer: `ElectraPreprocessor`.
         batch_size: int.
         shuffle_seed: int or None. Shuffle (anew every epoch) with this seed;
             `None` keeps the order.
@@ -117,7 +122,7 @@ def examples_dataset(examples, packer, batch_size, shuffle_seed=None):
     dataset = dataset.batch(batch_size)
 
     def pack(texts, labels):
-        return packer(list(texts)), labels
+        return packer(*texts), labels
 
     return dataset.map(pack, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
         tf.data.AUTOTUNE
@@ -227,10 +232,10 @@ def finetune(
             weight_decay=config.weight_decay,
         )
     )
-    packer = SegmentPacker(
+    packer = ElectraPreprocessor(
         vocab,
         config.sequence_length,
-        lower_case=config.lower_case,
+        normalization=config.normalization,
         pad_to_multiple_of=config.pad_to_multiple_of,
     )
     callbacks = []

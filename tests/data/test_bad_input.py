@@ -9,7 +9,7 @@ def test_empty_corpus_is_refused_naming_the_path(tmp_path):
     path = tmp_path / "x.txt"
     path.write_text("")
     with pytest.raises(kd.DataError, match=r"corpus '.*x.txt' has no text \(empty or only blank lines\)"):
-        kd.pretraining_dataset(path, seq_len=64, batch_size=8)
+        kd.pretraining_dataset(path, sequence_length=64, batch_size=8)
 
 
 def test_blank_lines_only_corpus_is_refused_naming_the_path(tmp_path):
@@ -21,14 +21,14 @@ def test_blank_lines_only_corpus_is_refused_naming_the_path(tmp_path):
 
 def test_missing_file_and_unmatched_glob_are_named(tmp_path):
     with pytest.raises(kd.DataError, match=r"corpus file '.*missing.txt' does not exist"):
-        kd.pretraining_dataset(tmp_path / "missing.txt", seq_len=64, batch_size=8)
+        kd.pretraining_dataset(tmp_path / "missing.txt", sequence_length=64, batch_size=8)
     with pytest.raises(kd.DataError, match=r"corpus pattern '.*\*.txt' matches no files"):
         kd.TextFiles(str(tmp_path / "*.txt"))
 
 
 def test_missing_vocab_file_is_named(small_corpus, tmp_path):
     with pytest.raises(kd.DataError, match=r"vocab file '.*nope.txt' does not exist"):
-        kd.pretraining_dataset(small_corpus, vocab=tmp_path / "nope.txt", seq_len=64, batch_size=8)
+        kd.pretraining_dataset(small_corpus, vocab=tmp_path / "nope.txt", sequence_length=64, batch_size=8)
 
 
 def test_invalid_utf8_is_replaced_and_counted(tmp_path, tokenizer):
@@ -67,8 +67,8 @@ def test_document_shorter_than_a_sentence_is_kept(tmp_path, tokenizer):
     assert examples[1][0][:4].tolist() == [vocab.cls_id, vocab.token_to_id["hi"], vocab.sep_id, vocab.pad_id]
 
 
-def test_prepared_data_with_another_seq_len_is_refused(tmp_path, small_corpus):
+def test_prepared_data_with_another_sequence_length_is_refused(tmp_path, small_corpus):
     out = tmp_path / "prepared"
-    kd.prepare_pretraining_data([small_corpus], out, seq_len=64)
-    with pytest.raises(kd.DataError, match=r"prepared dataset '.*prepared' has seq_len=64, not 128"):
-        kd.pretraining_dataset(out, seq_len=128, batch_size=8)
+    kd.prepare_pretraining_data([small_corpus], out, sequence_length=64)
+    with pytest.raises(kd.DataError, match=r"prepared dataset '.*prepared' has sequence_length=64, not 128"):
+        kd.pretraining_dataset(out, sequence_length=128, batch_size=8)

@@ -1,5 +1,4 @@
 import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ TOOLS = ("build_vocab", "prepare_pretraining_data", "benchmark_pipeline")
 def _parser(name):
     spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(REPO / "tools"))
     spec.loader.exec_module(module)
     return module.build_parser()
 
@@ -70,3 +68,40 @@ def test_benchmark_prints_both_pipelines_and_their_ratio(tmp_path, small_corpus,
     assert any(l.startswith("HF tokenizers") and "seq/s" in l for l in lines)
     ratio = float(lines[-1].split(":")[-1])
     assert ratio > 0
+
+
+@pytest.mark.parametrize(
+    "flags, lower_case, strip_accents",
+    [
+        ([], True, True),
+        (["--no-lower-case"], False, False),
+        (["--no-strip-accents"], True, False),
+        (["--do-lower-case"], True, True),
+        (["--do-lower-case", "--no-strip-accents"], True, False),
+        (["--no-lower-case", "--do-strip-accents"], False, True),
+        (["--lower-case", "--strip-accents"], True, True),
+    ],
+)
+@pytest.mark.parametrize("name", ["build_vocab", "prepare_pretraining_data"])
+def test_every_normalization_spelling_is_accepted(name, flags, lower_case, strip_accents):
+    from keras_electra import TextNormalization
+    from keras_electra.cli import normalization_from_args
+
+    required = ["--output"] if name == "build_vocab" else ["--output-dir"]
+    args = _parser(name).parse_args(["corpus.txt", *required, "out", *flags])
+    assert normalization_from_args(args) == TextNormalization(lower_case, strip_accents)
+
+
+@pytest.mark.parametrize("flag", ["--seq-len", "--max-seq-length", "--sequence-length"])
+def test_prepare_takes_every_sequence_length_spelling(flag):
+    args = _parser("prepare_pretraining_data").parse_args(
+        ["corpus.txt", "--output-dir", "out", flag, "64"]
+    )
+    assert args.sequence_length == 64
+
+
+def test_tools_import_the_shared_cli_not_the_tools_directory():
+    for name in TOOLS + ("serving_client",):
+        source = (REPO / "tools" / f"{name}.py").read_text()
+        assert "from keras_electra import cli" in source, name
+        assert "import _cli" not in source and "sys.path" not in source, name

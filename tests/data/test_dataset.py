@@ -22,7 +22,7 @@ def _assert_same(a, b):
 
 
 def test_batches_follow_the_model_contract(small_corpus):
-    ds = kd.pretraining_dataset(small_corpus, seq_len=64, batch_size=16, seed=0)
+    ds = kd.pretraining_dataset(small_corpus, sequence_length=64, batch_size=16, seed=0)
     spec = ds.element_spec
     assert set(spec) == KEYS
     for key in ("token_ids", "segment_ids", "padding_mask"):
@@ -35,21 +35,21 @@ def test_batches_follow_the_model_contract(small_corpus):
 
 
 def test_same_seed_gives_the_same_batches(small_corpus):
-    a = _batches(kd.pretraining_dataset(small_corpus, seq_len=64, batch_size=16, seed=3))
-    b = _batches(kd.pretraining_dataset(small_corpus, seq_len=64, batch_size=16, seed=3))
-    c = _batches(kd.pretraining_dataset(small_corpus, seq_len=64, batch_size=16, seed=4))
+    a = _batches(kd.pretraining_dataset(small_corpus, sequence_length=64, batch_size=16, seed=3))
+    b = _batches(kd.pretraining_dataset(small_corpus, sequence_length=64, batch_size=16, seed=3))
+    c = _batches(kd.pretraining_dataset(small_corpus, sequence_length=64, batch_size=16, seed=4))
     _assert_same(a, b)
     assert not np.array_equal(a[0]["mask_positions"], c[0]["mask_positions"])
 
 
 def test_each_epoch_draws_new_masks_on_the_same_examples(small_corpus):
-    ds = kd.pretraining_dataset(small_corpus, seq_len=64, batch_size=16, seed=3, shuffle_buffer_size=0)
+    ds = kd.pretraining_dataset(small_corpus, sequence_length=64, batch_size=16, seed=3, shuffle_buffer_size=0)
     first, second = _batches(ds), _batches(ds)
     for x, y in zip(first, second):
         np.testing.assert_array_equal(x["padding_mask"], y["padding_mask"])
         assert not np.array_equal(x["mask_positions"], y["mask_positions"])
-    repeated = kd.pretraining_dataset(small_corpus, seq_len=64, batch_size=16, seed=3, shuffle_buffer_size=0, repeat=True)
-    per_epoch = sum(1 for _ in kd.packed_dataset(small_corpus, seq_len=64, seed=3))
+    repeated = kd.pretraining_dataset(small_corpus, sequence_length=64, batch_size=16, seed=3, shuffle_buffer_size=0, repeat=True)
+    per_epoch = sum(1 for _ in kd.packed_dataset(small_corpus, sequence_length=64, seed=3))
     rows = _rows(list(repeated.take(per_epoch // 16 * 2 + 2).as_numpy_iterator()))
     assert len(rows["original"]) >= 2 * per_epoch
     epoch1, epoch2 = slice(0, per_epoch), slice(per_epoch, 2 * per_epoch)
@@ -60,13 +60,13 @@ def test_each_epoch_draws_new_masks_on_the_same_examples(small_corpus):
 def test_start_batch_continues_the_stream_where_it_left_off(small_corpus):
     def stream(**kwargs):
         return kd.pretraining_dataset(
-            small_corpus, seq_len=64, batch_size=16, seed=3, repeat=True, **kwargs
+            small_corpus, sequence_length=64, batch_size=16, seed=3, repeat=True, **kwargs
         )
 
     full = _batches(stream(), 5)
     _assert_same(_batches(stream(start_batch=3), 2), full[3:])
     with pytest.raises(ValueError, match="start_batch needs repeat=True"):
-        kd.pretraining_dataset(small_corpus, seq_len=64, batch_size=16, start_batch=3)
+        kd.pretraining_dataset(small_corpus, sequence_length=64, batch_size=16, start_batch=3)
 
 
 def _rows(batches):
@@ -95,16 +95,16 @@ def test_input_workers_read_disjoint_shards_with_different_masks(small_corpus, v
     assert not np.array_equal(first_batches[0]["token_ids"], first_batches[1]["token_ids"])
 
 
-def test_seq_len_above_the_models_positions_is_refused(small_corpus):
+def test_sequence_length_above_the_models_positions_is_refused(small_corpus):
     config = keras_electra.ElectraConfig(max_sequence_length=128)
-    with pytest.raises(kd.DataError, match="seq_len=256 exceeds the model's max_sequence_length=128"):
-        kd.pretraining_dataset(small_corpus, seq_len=256, batch_size=8, config=config)
+    with pytest.raises(kd.DataError, match="sequence_length=256 exceeds the model's max_sequence_length=128"):
+        kd.pretraining_dataset(small_corpus, sequence_length=256, batch_size=8, config=config)
 
 
 def test_vocab_must_match_the_model_config(small_corpus):
     config = keras_electra.ElectraConfig(vocabulary_size=1000)
     with pytest.raises(kd.DataError, match="expects vocabulary_size=1000"):
-        kd.pretraining_dataset(small_corpus, seq_len=128, batch_size=8, config=config)
+        kd.pretraining_dataset(small_corpus, sequence_length=128, batch_size=8, config=config)
 
 
 def test_gzip_and_glob_sources_read_like_plain_text(small_corpus, tmp_path, vocab):
@@ -139,3 +139,17 @@ def test_tfds_dataset_is_read_one_document_per_example(tmp_path, vocab):
     assert words[0].startswith("[CLS] first document .") and "second line here" in words[0]
     with pytest.raises(kd.DataError, match="has no feature 'body'"):
         kd.TFDSText("tiny_corpus", feature="body", data_dir=str(tmp_path))
+
+
+def test_mask_rate_is_the_datasets_own_not_the_configs(small_corpus):
+    import types
+
+    # The config only checks the vocab size and the length; a mask rate
+    # on it (older configs had one) is not read.
+    config = types.SimpleNamespace(
+        vocabulary_size=30522, max_sequence_length=128, mask_rate=0.5
+    )
+    ds = kd.pretraining_dataset(small_corpus, sequence_length=64, batch_size=8, seed=0, config=config)
+    assert next(iter(ds))["mask_positions"].shape == (8, 9)  # int(0.155 * 64)
+    ds = kd.pretraining_dataset(small_corpus, sequence_length=64, batch_size=8, seed=0, mask_rate=0.25)
+    assert next(iter(ds))["mask_positions"].shape == (8, 16)  # int(0.255 * 64)

@@ -23,10 +23,10 @@ def _random_documents(rng, num_docs):
     ]
 
 
-def _pack(documents, vocab, seed=0, seq_len=SEQ_LEN):
+def _pack(documents, vocab, seed=0, sequence_length=SEQ_LEN):
     stream = itertools.chain.from_iterable(doc + [kd.DOC_END] for doc in documents)
     stats = kd.CorpusStats()
-    packer = kd.DocumentPacker(seq_len, vocab, seed=seed, stats=stats)
+    packer = kd.DocumentPacker(sequence_length, vocab, seed=seed, stats=stats)
     return list(kd.pack_sentences(stream, packer)), stats
 
 

@@ -4,6 +4,7 @@ import pytest
 import tensorflow as tf
 
 import keras_electra.data as kd
+from keras_electra import TextNormalization
 
 
 def _normalize(text):
@@ -39,9 +40,9 @@ def test_lower_case_and_accent_stripping_are_switchable(vocab):
     text = ["Café Hello"]
     default = kd.WordPieceTokenizer(vocab).tokenize(text).to_list()[0]
     assert default == [vocab.token_to_id["cafe"], vocab.token_to_id["hello"]]
-    keep_case = kd.WordPieceTokenizer(vocab, lower_case=False, strip_accents=True)
+    keep_case = kd.WordPieceTokenizer(vocab, TextNormalization(lower_case=False, strip_accents=True))
     assert keep_case.tokenize(text).to_list()[0] == [vocab.unk_id, vocab.unk_id]
-    keep_accents = kd.WordPieceTokenizer(vocab, lower_case=True, strip_accents=False)
+    keep_accents = kd.WordPieceTokenizer(vocab, TextNormalization(lower_case=True, strip_accents=False))
     ids = keep_accents.tokenize(text).to_list()[0]
     assert ids[-1] == vocab.token_to_id["hello"] and ids[0] != vocab.token_to_id["cafe"]
 

@@ -6,6 +6,7 @@ fresh TensorFlow process (`helpers.py run`); the tests compare the arrays
 those processes write.
 """
 
+import importlib.util
 import json
 import os
 import pathlib
@@ -17,10 +18,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HERE = pathlib.Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT / "tools"))
 
-import helpers  # noqa: E402
+import helpers  # noqa: E402  (pytest puts this directory on the path)
 from session_cache import build_once  # noqa: E402  (tests/session_cache.py)
 
 SUBPROCESS_TIMEOUT = 300
@@ -82,9 +81,19 @@ class Exports:
         return np.load(self.root / f"loaded_{name}.npz")
 
 
+def load_serving_client():
+    """`tools/serving_client.py` as a module, loaded from its path."""
+    spec = importlib.util.spec_from_file_location(
+        "serving_client", ROOT / "tools" / "serving_client.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def client_requests():
     """The serving client's REST body and gRPC request for `helpers.TEXTS`."""
-    import serving_client
+    serving_client = load_serving_client()
 
     inputs = serving_client.text_inputs(helpers.TEXTS)
     return {

@@ -34,6 +34,9 @@ PAIRS = [
 ]
 LABELS = ["entailment", "neutral", "contradiction"]
 INVALID_UTF8 = b"caf\xe9 \xff\xfe broken"
+# The regression export keeps case and accents, to check that the
+# normalization reaches the graph and the metadata.
+CASED = dict(lower_case=False, strip_accents=False)
 TINY = dict(
     vocabulary_size=30522,
     num_layers=1,
@@ -61,7 +64,8 @@ def build(out):
     import tensorflow as tf
 
     import keras_electra
-    from keras_electra.export import ElectraTextPacker
+    from keras_electra import TextNormalization
+    from keras_electra.export import ElectraPreprocessor
     from keras_electra.export import export_classifier
     from keras_electra.export import export_discriminator
     from keras_electra.models.electra_classifier import ElectraClassifier
@@ -91,7 +95,7 @@ def build(out):
         with open(os.path.join(run_dir, "run.json"), "w") as f:
             json.dump({"settings": settings}, f)
 
-    packer = ElectraTextPacker(sequence_length=SEQ_LEN)
+    packer = ElectraPreprocessor(sequence_length=SEQ_LEN)
     reference = {}
     single = _numpy(packer(tf.constant(TEXTS)))
     sequence = pretrainer.discriminator(single, training=False)
@@ -120,7 +124,7 @@ def build(out):
             reference[f"classifier/{key}"] = value
         export_classifier(
             classifier, os.path.join(saved, "mnli"), sequence_length=SEQ_LEN,
-            text_pair=True,
+            text_pair=True, normalization=TextNormalization(),
         )
         classifier.save(os.path.join(out, "classifier.keras"))
         regressor = ElectraClassifier(
@@ -130,10 +134,20 @@ def build(out):
             ),
             num_classes=1, regression=True, dropout=0.0,
         )
+        cased = TextNormalization(**CASED)
+        cased_inputs = _numpy(
+            ElectraPreprocessor(sequence_length=SEQ_LEN, normalization=cased)(
+                tf.constant(TEXTS)
+            )
+        )
+        reference["regressor/token_ids"] = cased_inputs["token_ids"]
         reference["regressor/score"] = keras.ops.convert_to_numpy(
-            regressor(single, training=False)
+            regressor(cased_inputs, training=False)
         )[:, 0]
-        export_classifier(regressor, os.path.join(saved, "stsb"), sequence_length=SEQ_LEN)
+        export_classifier(
+            regressor, os.path.join(saved, "stsb"), sequence_length=SEQ_LEN,
+            normalization=cased,
+        )
     np.savez(os.path.join(out, f"reference_{backend}.npz"), **reference)
 
 

@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pytest
 from conftest import ROOT
+from conftest import load_serving_client
 from conftest import run_python
 
 import helpers
@@ -56,7 +57,7 @@ def test_cli_export_adds_a_version_and_leaves_the_old_one(exports, tmp_path):
     shutil.copytree(exports.saved_models, saved_models)
     base = saved_models / "electra_tensorflow"
     before = _digest(base / "1")
-    # From the pre-training run directory: its settings give seq_len.
+    # From the pre-training run directory: its settings give the length.
     result = run_python(
         [EXPORT, exports.root / "run", "--name", "electra_tensorflow",
          "--saved-models", saved_models]
@@ -155,8 +156,9 @@ def test_client_builds_the_rest_and_grpc_requests(exports):
         "gRPC localhost:8500 tensorflow.serving.PredictionService/Predict\n"
     )
 
-    import serving_client
     from tensorflow_serving.apis import predict_pb2
+
+    serving_client = load_serving_client()
 
     request = serving_client.grpc_request(
         serving_client.text_inputs(["a premise"], ["a hypothesis"]), "mnli",

@@ -140,6 +140,22 @@ def test_regression_export_returns_a_score(exports):
     assert "serving_default/label" not in loaded
 
 
+def test_normalization_reaches_the_graph_and_the_metadata(exports):
+    from keras_electra.export import read_metadata
+
+    reference = exports.reference()
+    # Cased tokenization differs from the uncased one on these texts, so
+    # equal scores mean the export tokenized with the cased normalization.
+    assert (reference["regressor/token_ids"] != reference["disc/token_ids"]).any()
+    for name, expected in (
+        ("electra_tensorflow", {"lower_case": True, "strip_accents": True}),
+        ("mnli", {"lower_case": True, "strip_accents": True}),
+        ("stsb", helpers.CASED),
+    ):
+        metadata = read_metadata(str(exports.version(name)))
+        assert {k: metadata[k] for k in expected} == expected, name
+
+
 def test_graph_ops_are_core_tensorflow_or_allowed_tf_text(exports):
     from keras_electra.export import disallowed_ops
     from keras_electra.export import graph_ops

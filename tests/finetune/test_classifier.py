@@ -9,6 +9,7 @@ import pytest
 from keras_electra import ElectraConfig
 from keras_electra import ElectraEncoder
 from keras_electra import ElectraPretrainer
+from keras_electra import TextNormalization
 from keras_electra.data import DataError
 from keras_electra.finetune import load_encoder
 from keras_electra.models.electra_classifier import ElectraClassifier
@@ -103,7 +104,8 @@ def test_init_from_an_export_dir_and_from_a_model_dir(config, tmp_path):
     pretrainer.save_weights(run / "checkpoints" / "step-00000001.weights.h5")
     loaded = load_encoder(run)
     np.testing.assert_allclose(_numpy(loaded.encoder(INPUTS)), expected, atol=1e-6)
-    assert (loaded.vocab_path, loaded.lower_case) == (str(vocab), False)
+    assert loaded.vocab_path == str(vocab)
+    assert loaded.normalization == TextNormalization(lower_case=False)
     # A standalone copy: nothing shared with a generator any more.
     assert loaded.encoder.embeddings is not pretrainer.embeddings
 

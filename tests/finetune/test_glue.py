@@ -110,3 +110,31 @@ def test_dev_label_unknown_to_training_is_an_error(tmp_path):
 def test_missing_glue_file_is_named(tmp_path):
     with pytest.raises(DataError, match=r"SST-2/train.tsv' does not exist"):
         load_split(TASKS["sst2"], "train", tmp_path)
+
+
+def test_examples_dataset_packs_pairs_with_the_preprocessor(glue_dir):
+    from keras_electra import TextNormalization
+    from keras_electra.finetune import ElectraPreprocessor
+    from keras_electra.finetune import FinetuneConfig
+    from keras_electra.finetune.training import examples_dataset
+
+    train = load_split(TASKS["mrpc"], "train", glue_dir).take(4)
+    preprocessor = ElectraPreprocessor(sequence_length=128, pad_to_multiple_of=32)
+    inputs, labels = next(iter(examples_dataset(train, preprocessor, batch_size=4)))
+    np.testing.assert_array_equal(labels, train.labels)
+    # Padded to the batch's longest row rounded up to 32, not to 128.
+    longest = int(inputs["padding_mask"].numpy().sum(1).max())
+    assert inputs["token_ids"].shape == (4, -(-longest // 32) * 32)
+    expected = preprocessor(train.texts[0], train.texts[1])
+    for key in ("token_ids", "segment_ids", "padding_mask"):
+        np.testing.assert_array_equal(inputs[key], expected[key])
+    assert (inputs["segment_ids"].numpy().max(1) == 1).all()  # Two segments.
+    # The config resolves its normalization to the uncased default.
+    resolved = FinetuneConfig().resolved(TASKS["mrpc"], _Encoder())
+    assert resolved.normalization == TextNormalization()
+
+
+class _Encoder:
+    """What `FinetuneConfig.resolved` reads of an encoder: its shape."""
+
+    num_layers, hidden_dim = 12, 768

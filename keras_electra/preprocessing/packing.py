@@ -1,16 +1,12 @@
-"""Packing one or two text segments into `[CLS] A [SEP] B [SEP]` inputs.
+"""Packing one or two segments of token ids into `[CLS] A [SEP] B [SEP]`.
 
 `truncated_lengths` is the truncation rule (BERT's and ELECTRA's: drop the
 last token of the longer segment until the pair fits; on a tie the second
 segment loses the token); `pack_segments` applies it to a batch of ragged
-token ids inside TensorFlow, so it runs in `tf.data`; `SegmentPacker` does
-tokenization and packing of raw strings together.
+token ids inside TensorFlow, so it runs in `tf.data` and in exported graphs.
 """
 
 import tensorflow as tf
-
-from keras_electra.data.tokenizer import cached_tokenizer
-from keras_electra.data.vocab import as_vocab
 
 
 def truncated_lengths(first_lengths, second_lengths, budget):
@@ -28,7 +24,14 @@ def truncated_lengths(first_lengths, second_lengths, budget):
         budget: int. Tokens available to the two segments together.
 
     Returns:
-        The truncated `(first_lengths, second_lengths)`.
+        The truncated `(first_lengths, second_lengths)`, with the dtype of
+        `first_lengths`.
+
+    Example:
+    ```python
+    truncated_lengths([10, 2], [2, 10], 6)
+    # ([4, 2], [2, 4])
+    ```
     """
     first_lengths = tf.convert_to_tensor(first_lengths)
     second_lengths = tf.cast(second_lengths, first_lengths.dtype)
@@ -127,41 +130,3 @@ def pack_segments(
             default_value=0, shape=shape
         ),
     }
-
-
-class SegmentPacker:
-    """Tokenizes and packs batches of raw text for a classifier.
-
-    Args:
-        vocab: `Vocab`, vocab path or `None` (the shipped uncased vocab).
-        sequence_length: int. Maximum packed length. Defaults to 128.
-        lower_case: bool. Lower-case the text. Defaults to `True`.
-        pad_to_multiple_of: int or None. See `pack_segments`.
-
-    Example:
-    ```python
-    packer = SegmentPacker(sequence_length=32)
-    inputs = packer([tf.constant(["a good film"]), tf.constant(["yes"])])
-    inputs["token_ids"].shape  # (1, 32)
-    ```
-    """
-
-    def __init__(
-        self, vocab=None, sequence_length=128, lower_case=True,
-        pad_to_multiple_of=None,
-    ):
-        self.vocab = as_vocab(vocab)
-        self.tokenizer = cached_tokenizer(self.vocab, lower_case)
-        self.sequence_length = sequence_length
-        self.pad_to_multiple_of = pad_to_multiple_of
-
-    def __call__(self, texts):
-        """Packs a list of one or two string tensors `[batch]`."""
-        return pack_segments(
-            [self.tokenizer.tokenize(t) for t in texts],
-            self.sequence_length,
-            cls_id=self.vocab.cls_id,
-            sep_id=self.vocab.sep_id,
-            pad_id=self.vocab.pad_id,
-            pad_to_multiple_of=self.pad_to_multiple_of,
-        )

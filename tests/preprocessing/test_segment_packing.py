@@ -1,4 +1,4 @@
-"""Packing `[CLS] A [SEP] B [SEP]` and the longest-first truncation rule."""
+"""`pack_segments`: `[CLS] A [SEP] B [SEP]` and longest-first truncation."""
 
 import itertools
 
@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_electra.finetune import SegmentPacker
-from keras_electra.finetune import pack_segments
-from keras_electra.finetune import truncated_lengths
+from keras_electra.preprocessing import pack_segments
+from keras_electra.preprocessing import truncated_lengths
 
 CLS, SEP, PAD = 101, 102, 0
 
@@ -73,19 +72,17 @@ def test_pad_to_multiple_pads_to_the_batch_not_the_maximum():
     assert packed["token_ids"].shape == (2, 16)
 
 
-def test_packer_runs_in_tf_data_on_real_text():
-    packer = SegmentPacker(sequence_length=12)
-    ds = tf.data.Dataset.from_tensor_slices(
-        (["The film is good.", "Bad"], ["Yes, a very long second sentence indeed.", "no"])
-    ).batch(2).map(lambda a, b: packer([a, b]))
-    batch = next(iter(ds))
-    tokens = batch["token_ids"].numpy()
-    assert tokens.shape == (2, 12)
-    assert (tokens[:, 0] == CLS).all()
-    assert (tokens[0] == SEP).sum() == 2 and tokens[0, -1] == SEP  # full row
-    np.testing.assert_array_equal(tokens[1, :5], [CLS, 2919, SEP, 2053, SEP])
-
-
 def test_no_room_for_segments_is_an_error():
     with pytest.raises(ValueError, match="no room"):
         pack_segments([tf.ragged.constant([[5]])] * 2, 4, CLS, SEP)
+
+
+def test_finetune_and_export_reexport_the_same_packing():
+    import keras_electra.export as export
+    import keras_electra.finetune as finetune
+    import keras_electra.preprocessing as preprocessing
+
+    assert finetune.pack_segments is preprocessing.pack_segments
+    assert finetune.truncated_lengths is preprocessing.truncated_lengths
+    assert finetune.ElectraPreprocessor is preprocessing.ElectraPreprocessor
+    assert export.ElectraPreprocessor is preprocessing.ElectraPreprocessor
