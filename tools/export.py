@@ -16,11 +16,13 @@ Example:
 
 import os
 
-import _cli
+from keras_electra import cli
+from keras_electra.normalization import TextNormalization
+from keras_electra.run_directory import RunDirectory
 
 
 def build_parser():
-    parser = _cli.ArgumentParser(
+    parser = cli.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="Bad input prints a one-line error and exits with status 2.",
     )
@@ -39,9 +41,9 @@ def build_parser():
         help="TF Serving model root (default: saved_models)",
     )
     parser.add_argument(
-        "--sequence-length", type=int, default=None,
+        "--sequence-length", "--seq-len", type=int, default=None,
         help="tokens per text, [CLS]/[SEP] included; longer texts are "
-        "truncated (default: the run's seq_len, else 128 or the model's "
+        "truncated (default: the run's sequence length, else 128 or the model's "
         "max_sequence_length if smaller)",
     )
     parser.add_argument(
@@ -57,11 +59,7 @@ def build_parser():
         "--task", default=None,
         help="GLUE task of a classifier (sets --text-pair and the default --name)",
     )
-    parser.add_argument(
-        "--no-lower-case", dest="lower_case", action="store_false",
-        default=None, help="keep the case (default: the run's setting, else "
-        "lower-case)",
-    )
+    cli.add_normalization_flags(parser, default_help="the run's, else yes")
     parser.add_argument(
         "--version", type=int, default=None,
         help="version number (default: one more than the highest existing)",
@@ -78,18 +76,15 @@ def build_parser():
     return parser
 
 
-RUN_FILE = "run.json"
-CHECKPOINTS = "checkpoints"
 KERAS_NAMES = ("pretrainer.keras", "model.keras")
 
 
 def find_source(source):
     """What to export from SOURCE: `(kind, path, run settings or {})`.
 
-    A `.keras` file is loaded as it is. A pre-training run directory
-    (`recipes/pretrain.py --model-dir`) gives its newest
-    `checkpoints/step-*.weights.h5` and the settings of its `run.json`
-    (config, vocab, sequence length, casing); a directory with a
+    A `.keras` file is loaded as it is. A pre-training run directory gives
+    its newest checkpoint and the settings of its run record (config,
+    vocab, sequence length, normalization); a directory with a
     `pretrainer.keras` or `model.keras` gives that file.
     """
     if os.path.isfile(source):
@@ -101,27 +96,19 @@ def find_source(source):
     for name in KERAS_NAMES:
         if os.path.isfile(os.path.join(source, name)):
             return "keras", os.path.join(source, name), {}
-    run_file = os.path.join(source, RUN_FILE)
-    if os.path.isfile(run_file):
-        import glob
-        import json
-
-        try:
-            with open(run_file) as f:
-                settings = json.load(f)["settings"]
-            settings["config"]  # noqa: B018  (must be there)
-        except (ValueError, KeyError, TypeError) as e:
-            raise ValueError(f"unreadable {run_file}: {e}") from None
-        checkpoints = sorted(
-            glob.glob(os.path.join(source, CHECKPOINTS, "step-*.weights.h5"))
-        )
-        if not checkpoints:
+    run = RunDirectory(source)
+    if run.holds_run():
+        settings = run.settings()
+        if not isinstance(settings.get("config"), dict):
+            raise ValueError(f"unreadable {run.run_file}: no model config")
+        checkpoint = run.latest_checkpoint()
+        if checkpoint is None:
             raise ValueError(
-                f"run directory '{source}' has no {CHECKPOINTS}/step-*.weights.h5 yet"
+                f"run directory '{source}' has no checkpoints/step-*.weights.h5 yet"
             )
-        return "run", checkpoints[-1], settings
+        return "run", checkpoint, settings
     raise ValueError(
-        f"'{source}' holds no {RUN_FILE} (a pre-training run) and no "
+        f"'{source}' holds no run.json (a pre-training run) and no "
         f"{' or '.join(KERAS_NAMES)}"
     )
 
@@ -131,8 +118,8 @@ def load_model(kind, path, settings):
     import keras
 
     import keras_electra
-    from keras_electra.models import electra_classifier  # noqa: F401
 
+    keras_electra.register_keras_objects()
     try:
         if kind == "keras":
             return keras.models.load_model(path, compile=False)
@@ -140,25 +127,22 @@ def load_model(kind, path, settings):
         model.load_weights(path)
         return model
     except Exception as e:  # Keras raises many types for a bad file.
-        message = str(e).strip().splitlines()
-        raise ValueError(
-            f"cannot load '{path}': {message[0] if message else type(e).__name__}"
-        ) from None
+        raise ValueError(f"cannot load '{path}': {cli.first_line(e)}") from None
 
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.version is not None and args.version < 1:
-        _cli.fail(f"--version must be a positive integer, got {args.version}")
+        cli.fail(f"--version must be a positive integer, got {args.version}")
     if args.sequence_length is not None and args.sequence_length < 3:
-        _cli.fail(f"--sequence-length must be at least 3, got {args.sequence_length}")
+        cli.fail(f"--sequence-length must be at least 3, got {args.sequence_length}")
     kind, model_file, settings = find_source(args.source)
     if args.version is not None and args.name is not None:
         existing = os.path.join(args.saved_models, args.name, str(args.version))
         if os.path.exists(existing):
-            _cli.fail(f"version {args.version} already exists: '{existing}'; "
+            cli.fail(f"version {args.version} already exists: '{existing}'; "
                       "exports never overwrite a version")
-    with _cli.quiet_stderr():
+    with cli.quiet_stderr():
         import keras_electra  # noqa: F401  (registers the model classes)
         from keras_electra import export
         from keras_electra.finetune.glue import TASKS
@@ -167,19 +151,20 @@ def main(argv=None):
     text_pair = args.text_pair
     if args.task is not None:
         if args.task not in TASKS:
-            _cli.fail(f"unknown --task {args.task!r}; choose one of {', '.join(TASKS)}")
+            cli.fail(f"unknown --task {args.task!r}; choose one of {', '.join(TASKS)}")
         text_pair = text_pair or len(TASKS[args.task].text_columns) == 2
-    with _cli.quiet_stderr():
+    with cli.quiet_stderr():
         model = load_model(kind, model_file, settings)
     # A run's own settings are the defaults; flags given explicitly win.
     vocab = args.vocab or settings.get("vocab")
-    sequence_length = args.sequence_length or settings.get("seq_len")
+    sequence_length = args.sequence_length or settings.get("sequence_length")
     sequence_length = sequence_length or min(128, _max_length(model))
-    lower_case = settings.get("lower_case", True) if args.lower_case is None else args.lower_case
-    strip_accents = settings.get("strip_accents") if args.lower_case is None else None
+    normalization = cli.normalization_from_args(
+        args, TextNormalization.from_record(settings)
+    )
 
     if sequence_length > _max_length(model):
-        _cli.fail(
+        cli.fail(
             f"--sequence-length {sequence_length} exceeds the model's "
             f"max_sequence_length {_max_length(model)}"
         )
@@ -187,19 +172,18 @@ def main(argv=None):
         vocab=vocab,
         sequence_length=sequence_length,
         text_pair=text_pair,
-        lower_case=lower_case,
-        strip_accents=strip_accents,
+        normalization=normalization,
         version=args.version,
     )
     if isinstance(model, ElectraClassifier):
         name = args.name or args.task or "classifier"
         base = os.path.join(args.saved_models, name)
-        with _cli.quiet_stderr():
+        with cli.quiet_stderr():
             path = export.export_classifier(model, base, **common)
     else:
         name = args.name or "electra"
         base = os.path.join(args.saved_models, name)
-        with _cli.quiet_stderr():
+        with cli.quiet_stderr():
             path = export.export_discriminator(model, base, **common)
     print(f"exported {model_file} -> {path}")
     if args.models_config:
@@ -223,4 +207,4 @@ def _max_length(model):
 
 
 if __name__ == "__main__":
-    _cli.run(main)
+    cli.run(main)

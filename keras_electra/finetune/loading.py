@@ -1,8 +1,6 @@
 """Where a fine-tuning run's encoder comes from: one loader for every caller."""
 
 import dataclasses
-import glob
-import json
 import os
 
 import keras
@@ -12,16 +10,8 @@ from keras_electra.data.errors import DataError
 from keras_electra.models.electra_classifier import ElectraClassifier
 from keras_electra.models.electra_encoder import ElectraEncoder
 from keras_electra.models.electra_pretrainer import ElectraPretrainer
-
-# The layout of a `recipes/pretrain.py` --model-dir: run.json (settings,
-# resolved config) and checkpoints/step-N.weights.h5 while it trains; the
-# trained discriminator with its vocab and run record once it has finished.
-EXPORTED_DISCRIMINATOR = "electra_discriminator.keras"
-EXPORTED_VOCAB = "electra_vocab.txt"
-EXPORTED_RUN = "electra_run.json"
-RUN_FILE = "run.json"
-CHECKPOINTS = os.path.join("checkpoints", "step-*.weights.h5")
-
+from keras_electra.run_directory import DISCRIMINATOR_FILE
+from keras_electra.run_directory import RunDirectory
 
 @dataclasses.dataclass
 class LoadedEncoder:
@@ -32,13 +22,14 @@ class LoadedEncoder:
         source: str. What was loaded (for logs and `results.json`).
         vocab_path: str or None. The vocab the checkpoint was pre-trained
             with, when its run directory records one.
-        lower_case: bool or None. Its lower-casing, when recorded.
+        normalization: `TextNormalization` or None. Its lower-casing and
+            accent stripping, when recorded.
     """
 
     encoder: ElectraEncoder
     source: str
     vocab_path: str = None
-    lower_case: bool = None
+    normalization: object = None
 
 
 def load_encoder(init=None, preset="small", config_overrides=None):
@@ -60,8 +51,9 @@ def load_encoder(init=None, preset="small", config_overrides=None):
       the config in its `run.json` and restored from the newest
       `checkpoints/step-*.weights.h5`, and its discriminator is taken.
 
-    The vocab and lower-casing a run recorded are returned with the encoder
-    (`vocab_path`, `lower_case`), so callers tokenize as pre-training did.
+    The vocab and normalization a run recorded are returned with the
+    encoder (`vocab_path`, `normalization`), so callers tokenize as
+    pre-training did. Run directories are read through `RunDirectory`.
 
     The encoder is always a standalone copy: nothing is shared with a
     pretrainer's generator.
@@ -92,8 +84,8 @@ def load_encoder(init=None, preset="small", config_overrides=None):
             f"--init '{path}' is neither a .keras file nor a pre-training "
             "model directory"
         )
-    if os.path.basename(path) == EXPORTED_DISCRIMINATOR:
-        return _load_exported(path)
+    if os.path.basename(path) == DISCRIMINATOR_FILE:
+        return _load_finished_run(RunDirectory(os.path.dirname(path)))
     return LoadedEncoder(_encoder_from_keras_file(path), path)
 
 
@@ -137,63 +129,38 @@ def _encoder_from_keras_file(path):
     )
 
 
-def _read_json(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise DataError(f"cannot read '{path}': {e}") from None
-
-
-def _recorded_text_settings(run_path):
-    """`(vocab path, lower_case)` recorded in a run JSON, when present."""
-    if not os.path.isfile(run_path):
-        return None, None
-    settings = _read_json(run_path).get("settings", {})
-    vocab = settings.get("vocab")
-    if vocab and not os.path.isabs(vocab):
-        vocab = os.path.join(os.path.dirname(run_path), vocab)
-    return (vocab if vocab and os.path.isfile(vocab) else None), settings.get(
-        "lower_case"
+def _load_finished_run(run):
+    """A finished run's discriminator, with the vocab and normalization
+    saved beside it."""
+    encoder = _encoder_from_keras_file(run.discriminator_file)
+    return LoadedEncoder(
+        encoder, run.discriminator_file, run.vocab_path(), run.normalization()
     )
 
 
-def _load_exported(path):
-    """An exported discriminator, with the vocab and run saved beside it."""
-    encoder = _encoder_from_keras_file(path)
-    directory = os.path.dirname(path)
-    vocab, lower_case = _recorded_text_settings(os.path.join(directory, EXPORTED_RUN))
-    if os.path.isfile(os.path.join(directory, EXPORTED_VOCAB)):
-        vocab = os.path.join(directory, EXPORTED_VOCAB)
-    return LoadedEncoder(encoder, path, vocab, lower_case)
-
-
 def _load_run_directory(directory):
-    exported = os.path.join(directory, EXPORTED_DISCRIMINATOR)
-    if os.path.isfile(exported):
-        return _load_exported(exported)
-    run_path = os.path.join(directory, RUN_FILE)
-    checkpoints = sorted(glob.glob(os.path.join(directory, CHECKPOINTS)))
-    if not os.path.isfile(run_path) or not checkpoints:
+    run = RunDirectory(directory)
+    if run.is_finished():
+        return _load_finished_run(run)
+    checkpoint = run.latest_checkpoint()
+    if not run.holds_run() or checkpoint is None:
         raise DataError(
-            f"'{directory}' holds neither {EXPORTED_DISCRIMINATOR} (a finished "
-            f"pretrain.py --model-dir) nor {RUN_FILE} with {CHECKPOINTS} (a "
+            f"'{directory}' holds neither {DISCRIMINATOR_FILE} (a finished "
+            "pretrain.py --model-dir) nor run.json with checkpoints/ (a "
             "pretrain.py --model-dir in training)"
         )
-    values = _read_json(run_path).get("settings", {}).get("config")
     try:
-        config = ElectraConfig.from_dict(values)
+        config = ElectraConfig.from_dict(run.model_config())
     except (TypeError, ValueError) as e:
-        raise DataError(f"'{run_path}' has no usable model config: {e}") from None
+        raise DataError(f"'{run.run_file}' has no usable model config: {e}") from None
     pretrainer = ElectraPretrainer(config)
     try:
-        pretrainer.load_weights(checkpoints[-1])
+        pretrainer.load_weights(checkpoint)
     except Exception as e:  # h5py and Keras raise several types.
         message = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise DataError(
-            f"checkpoint '{checkpoints[-1]}' does not fit the config in "
-            f"'{run_path}': {message}"
+            f"checkpoint '{checkpoint}' does not fit the config in "
+            f"'{run.run_file}': {message}"
         ) from None
-    vocab, lower_case = _recorded_text_settings(run_path)
     encoder = standalone_copy(pretrainer.discriminator)
-    return LoadedEncoder(encoder, checkpoints[-1], vocab, lower_case)
+    return LoadedEncoder(encoder, checkpoint, run.vocab_path(), run.normalization())

@@ -1,0 +1,212 @@
+"""`RunDirectory`: the one definition of a pre-training run's files.
+
+Pre-training writes a run directory; fine-tuning, export and conversion read
+it. Every file name lives here:
+
+| path | what | written |
+|---|---|---|
+| `run.json` | the resolved settings (model config, data, normalization, optimizer) and the command line | at start, before training |
+| `backup/` | Keras `BackupAndRestore`: the full training state a re-run resumes from | every `save_every` steps |
+| `backup_random_state.json` | the `SeedGenerator` states (and epoch) per saved step | before each backup |
+| `checkpoints/step-NNNNNNNN.weights.h5` | periodic weights of the whole pretrainer | every `save_every` steps |
+| `logs/` | TensorBoard | every `save_every` steps |
+| `electra_discriminator.keras` | the trained discriminator encoder | at the end |
+| `electra_vocab.txt` | its vocab | at the end |
+| `electra_run.json` | a copy of `run.json` beside the encoder | at the end |
+
+Directories written by earlier versions (settings key `seq_len`, `mask_rate`
+inside the model config, no `strip_accents`) read the same way.
+
+Pure Python: opening a run directory imports neither Keras nor TensorFlow.
+"""
+
+import glob
+import json
+import os
+import shutil
+
+from keras_electra.normalization import TextNormalization
+
+RUN_FILE = "run.json"
+BACKUP_DIR = "backup"
+RANDOM_STATE_FILE = "backup_random_state.json"
+CHECKPOINTS_DIR = "checkpoints"
+CHECKPOINT_PATTERN = "step-*.weights.h5"
+LOGS_DIR = "logs"
+DISCRIMINATOR_FILE = "electra_discriminator.keras"
+VOCAB_FILE = "electra_vocab.txt"
+FINAL_RUN_FILE = "electra_run.json"
+
+
+def upgraded_settings(settings):
+    """`run.json` settings in the current spelling (older runs upgraded).
+
+    Older runs wrote `seq_len` (now `sequence_length`), kept `mask_rate` in
+    the model config (now a data setting) and may lack `strip_accents`.
+    """
+    settings = dict(settings or {})
+    if "seq_len" in settings:
+        settings.setdefault("sequence_length", settings.pop("seq_len"))
+    config = settings.get("config")
+    if isinstance(config, dict) and "mask_rate" in config:
+        config = dict(config)
+        settings.setdefault("mask_rate", config.pop("mask_rate"))
+        settings["config"] = config
+    if "lower_case" in settings:
+        normalization = TextNormalization.from_record(settings)
+        settings.update(normalization.to_record())
+    return settings
+
+
+class RunDirectory:
+    """A pre-training run directory (`recipes/pretrain.py --model-dir`).
+
+    Args:
+        path: str or path-like. The directory (need not exist yet).
+
+    Example:
+    ```python
+    run = RunDirectory("runs/electra_tiny")
+    run.is_finished()          # True once the discriminator is saved
+    run.settings()["sequence_length"]
+    run.latest_checkpoint()    # ".../checkpoints/step-00000400.weights.h5"
+    ```
+    """
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+
+    def __repr__(self):
+        return f"RunDirectory({self.path!r})"
+
+    def _join(self, *names):
+        return os.path.join(self.path, *names)
+
+    # === Paths ===
+    @property
+    def run_file(self):
+        return self._join(RUN_FILE)
+
+    @property
+    def backup_dir(self):
+        return self._join(BACKUP_DIR)
+
+    @property
+    def random_state_file(self):
+        return self._join(RANDOM_STATE_FILE)
+
+    @property
+    def checkpoints_dir(self):
+        return self._join(CHECKPOINTS_DIR)
+
+    @property
+    def logs_dir(self):
+        return self._join(LOGS_DIR)
+
+    @property
+    def discriminator_file(self):
+        return self._join(DISCRIMINATOR_FILE)
+
+    @property
+    def vocab_file(self):
+        return self._join(VOCAB_FILE)
+
+    @property
+    def final_run_file(self):
+        return self._join(FINAL_RUN_FILE)
+
+    def checkpoint_path(self, step):
+        """Where the periodic checkpoint of optimizer step `step` goes."""
+        return os.path.join(self.checkpoints_dir, f"step-{int(step):08d}.weights.h5")
+
+    # === What is there ===
+    def holds_run(self):
+        """Whether the directory holds a run (its `run.json`)."""
+        return os.path.isfile(self.run_file)
+
+    def is_finished(self):
+        """Whether the trained discriminator has been saved."""
+        return os.path.isfile(self.discriminator_file)
+
+    def checkpoints(self):
+        """The periodic checkpoints, oldest first."""
+        return sorted(glob.glob(os.path.join(self.checkpoints_dir, CHECKPOINT_PATTERN)))
+
+    def latest_checkpoint(self):
+        """The newest periodic checkpoint, or `None`."""
+        checkpoints = self.checkpoints()
+        return checkpoints[-1] if checkpoints else None
+
+    # === The run record ===
+    def read_record(self, final=False):
+        """The parsed `run.json` (or `electra_run.json` with `final=True`),
+        settings upgraded to the current spelling; `None` if absent.
+
+        Raises:
+            ValueError: the file exists but is not a JSON run record.
+        """
+        path = self.final_run_file if final else self.run_file
+        if not os.path.isfile(path):
+            return None
+        try:
+            with open(path, encoding="utf-8") as f:
+                record = json.load(f)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as e:
+            raise ValueError(f"unreadable '{path}': {e}") from None
+        record["settings"] = upgraded_settings(record.get("settings"))
+        return record
+
+    def settings(self):
+        """The run's settings (`{}` when it records none)."""
+        record = self.read_record() or self.read_record(final=True) or {}
+        return record.get("settings", {})
+
+    def write_record(self, record):
+        """Writes `run.json` atomically (creating the directory)."""
+        os.makedirs(self.path, exist_ok=True)
+        _write_json(self.run_file, record)
+
+    # === What fine-tuning and export read ===
+    def model_config(self):
+        """The recorded `ElectraConfig` fields, or `None`."""
+        return self.settings().get("config")
+
+    def normalization(self):
+        """The recorded `TextNormalization`, or `None` if none is recorded."""
+        settings = self.settings()
+        if settings.get("lower_case") is None:
+            return None
+        return TextNormalization.from_record(settings)
+
+    def vocab_path(self):
+        """The run's vocab: the saved copy, else the recorded path if it
+        still exists, else `None`."""
+        if os.path.isfile(self.vocab_file):
+            return self.vocab_file
+        vocab = self.settings().get("vocab")
+        if vocab and not os.path.isabs(vocab):
+            vocab = self._join(vocab)
+        return vocab if vocab and os.path.isfile(vocab) else None
+
+    def sequence_length(self):
+        """The recorded pre-training sequence length, or `None`."""
+        return self.settings().get("sequence_length")
+
+    # === What pre-training writes at the end ===
+    def save_discriminator(self, discriminator, vocab_path, record):
+        """Saves the trained discriminator with its vocab and run record:
+        what fine-tuning's `--init RUN_DIR` loads."""
+        os.makedirs(self.path, exist_ok=True)
+        discriminator.save(self.discriminator_file)
+        shutil.copyfile(vocab_path, self.vocab_file)
+        _write_json(self.final_run_file, record)
+
+
+def _write_json(path, value):
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(value, f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, path)
