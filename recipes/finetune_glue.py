@@ -18,20 +18,13 @@ Example:
 """
 
 import argparse
-import json
 import os
-import shutil
-import statistics
 import sys
-import time
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(_HERE), "tools"))
-
-import _cli  # noqa: E402  (the tools' shared one-line-error helpers)
+from keras_electra import cli
+from keras_electra.presets import PRESET_NAMES
 
 TASK_NAMES = ("cola", "sst2", "mrpc", "stsb", "rte", "qnli", "qqp", "mnli", "tsv")
-PRESETS = ("tiny", "small", "base", "large")
 
 
 def _seeds(text):
@@ -57,7 +50,7 @@ def _positive(kind):
 
 
 def build_parser():
-    parser = _cli.ArgumentParser(
+    parser = cli.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="Outputs: --output-dir gets results.json (per-seed and median "
         "dev scores, settings, label names), seed_N/logs (TensorBoard) and "
@@ -104,7 +97,7 @@ def build_parser():
         "(default: %(default)s)",
     )
     model.add_argument(
-        "--preset", default="small", choices=PRESETS,
+        "--preset", default="small", choices=PRESET_NAMES,
         help="size of a random --init (default: %(default)s)",
     )
     model.add_argument(
@@ -112,10 +105,7 @@ def build_parser():
         help="WordPiece vocab (default: the one the --init run recorded, "
         "else the bundled uncased vocab)",
     )
-    model.add_argument(
-        "--lower-case", action=argparse.BooleanOptionalAction, default=None,
-        help="lower-case text (default: as the --init run, else yes)",
-    )
+    cli.add_normalization_flags(model, default_help="as the --init run, else yes")
     train = parser.add_argument_group("training (defaults: the original's)")
     train.add_argument(
         "--seeds", type=_seeds, default=[1],
@@ -132,8 +122,9 @@ def build_parser():
     )
     train.add_argument("--batch-size", type=_positive(int), default=32)
     train.add_argument(
-        "--seq-len", "--max-seq-length", type=_positive(int), default=128,
-        dest="seq_len",
+        "--seq-len", "--max-seq-length", "--sequence-length", type=_positive(int),
+        default=128,
+        dest="sequence_length",
     )
     train.add_argument(
         "--epochs", type=_positive(int),
@@ -182,134 +173,46 @@ def check_flags(args):
     return None
 
 
-def resolve_task(args, glue):
-    """The `Task` and its train/dev `Examples`."""
-    if args.task == "tsv":
-        columns = [c.strip() for c in args.text_columns.split(",") if c.strip()]
-        task = glue.tsv_task(
-            args.train, args.dev, columns, args.label_column.strip(),
-            regression=args.regression, header=not args.no_header,
-        )
-        train = glue.load_examples(task, args.train)
-        dev = glue.load_examples(task, args.dev)
-        return task, train, dev
-    task = glue.TASKS[args.task]
-    if args.tfds:
-        train = glue.load_split(task, "train", tfds_data_dir=args.tfds_data_dir)
-        dev = glue.load_split(task, "dev", tfds_data_dir=args.tfds_data_dir)
-    else:
-        if not os.path.isdir(args.data_dir):
-            raise ValueError(f"--data-dir '{args.data_dir}' is not a directory")
-        train = glue.load_split(task, "train", args.data_dir)
-        dev = glue.load_split(task, "dev", args.data_dir)
-    return task, train, dev
-
-
 def main(argv=None):
     args = build_parser().parse_args(argv)
     problem = check_flags(args)
     if problem:
-        _cli.fail(problem)
-    keras, _ = _cli.import_keras_and_tensorflow("tf.data")
-    from keras_electra import data
+        cli.fail(problem)
+    cli.import_keras_and_tensorflow("tf.data")
     from keras_electra import finetune
-    from keras_electra.finetune import glue
 
-    # === Resolve and check everything before training ===
-    try:
-        task, train, dev = resolve_task(args, glue)
-        keras.utils.set_random_seed(args.seeds[0])
-        loaded = finetune.load_encoder(args.init, preset=args.preset)
-        vocab = data.load_vocab(args.vocab or loaded.vocab_path)
-        finetune.check_compatible(
-            loaded.encoder, vocab, args.seq_len, source=loaded.source
+    tsv = None
+    if args.task == "tsv":
+        tsv = dict(
+            train=args.train, dev=args.dev, label_column=args.label_column.strip(),
+            text_columns=[c.strip() for c in args.text_columns.split(",") if c.strip()],
+            regression=args.regression, header=not args.no_header,
         )
-    except ValueError as e:  # DataError is a ValueError.
-        _cli.fail(str(e).splitlines()[0] if str(e) else type(e).__name__)
-    lower_case = args.lower_case
-    if lower_case is None:
-        lower_case = True if loaded.lower_case is None else loaded.lower_case
+    task, train, dev = finetune.load_task(
+        args.task, args.data_dir, args.tfds, args.tfds_data_dir, tsv
+    )
     config = finetune.FinetuneConfig(
         learning_rate=args.learning_rate,
         layer_decay=args.layer_decay,
         batch_size=args.batch_size,
-        sequence_length=args.seq_len,
+        sequence_length=args.sequence_length,
         epochs=args.epochs,
         warmup_fraction=args.warmup_fraction,
         weight_decay=args.weight_decay,
         max_train_examples=args.max_train_examples,
         double_unordered=args.double_unordered,
-        lower_case=lower_case,
     )
-    output_dir = args.output_dir or os.path.join("runs", f"finetune_{args.task}")
-    os.makedirs(output_dir, exist_ok=True)
-    shutil.copyfile(vocab.path, os.path.join(output_dir, "vocab.txt"))
-    print(
-        f"{task.name}: {len(train)} train / {len(dev)} dev examples "
-        f"({train.source}, {dev.source}); encoder {loaded.source}; "
-        f"seeds {','.join(map(str, args.seeds))}",
-        flush=True,
-    )
-
-    # === One fine-tuning run per seed ===
-    runs = []
-    for index, seed in enumerate(args.seeds):
-        if index:  # A fresh copy of the initial weights for every seed.
-            keras.utils.set_random_seed(seed)
-            loaded = finetune.load_encoder(args.init, preset=args.preset)
-        seed_dir = os.path.join(output_dir, f"seed_{seed}")
-        start = time.time()
-        classifier, result = finetune.finetune(
-            task, train, dev, loaded.encoder, vocab, config, seed=seed,
-            log_dir=os.path.join(seed_dir, "logs"), verbose=args.verbose,
-        )
-        result["seconds"] = round(time.time() - start, 1)
-        if args.save_model:
-            path = os.path.join(seed_dir, "classifier.keras")
-            classifier.save(path)
-            result["model"] = path
-        runs.append(result)
-        print(
-            f"seed {seed}: "
-            + ", ".join(f"{k} {100 * v:.2f}" for k, v in result["scores"].items())
-            + f" ({result['seconds']:.0f}s)",
-            flush=True,
-        )
-        keras.backend.clear_session()
-
-    median = {
-        name: statistics.median(run["scores"][name] for run in runs)
-        for name in task.metrics
-    }
-    results = {
-        "task": task.name,
-        "metrics": list(task.metrics),
-        "median": median,
-        "seeds": args.seeds,
-        "runs": runs,
-        "init": loaded.source,
-        "vocab": os.path.join(output_dir, "vocab.txt"),
-        "lower_case": lower_case,
-        "sequence_length": args.seq_len,
-        "text_columns": [str(c) for c in task.text_columns],
-        "label_column": str(task.label_column),
-        "regression": task.regression,
-        "label_names": None if task.regression else list(task.labels),
-        "train_source": train.source,
-        "dev_source": dev.source,
-        "command": [os.path.basename(sys.argv[0])] + list(sys.argv[1:]),
-    }
-    with open(os.path.join(output_dir, "results.json"), "w") as f:
-        json.dump(results, f, indent=2)
-        f.write("\n")
-    print(
-        f"median over {len(runs)} seed(s): "
-        + ", ".join(f"{k} {100 * v:.2f}" for k, v in median.items())
-        + f"; results in {os.path.join(output_dir, 'results.json')}",
-        flush=True,
+    finetune.finetune_seeds(
+        task, train, dev, args.init,
+        seeds=args.seeds, config=config, preset=args.preset,
+        output_dir=args.output_dir or os.path.join("runs", f"finetune_{args.task}"),
+        vocab=args.vocab,
+        lower_case=args.lower_case, strip_accents=args.strip_accents,
+        save_model=args.save_model, verbose=args.verbose,
+        command=[os.path.basename(sys.argv[0])] + list(sys.argv[1:]),
     )
     return 0
 
 
 if __name__ == "__main__":
-    _cli.run(main)
+    cli.run(main)

@@ -30,7 +30,7 @@ def make_batch():
 
 def random_pretraining_batch(
     batch_size=4,
-    seq_len=16,
+    sequence_length=16,
     num_predictions=3,
     vocabulary_size=100,
     num_padding=4,
@@ -44,10 +44,10 @@ def random_pretraining_batch(
     The masked positions hold [MASK]=3.
     """
     rng = np.random.default_rng(seed)
-    length = seq_len - num_padding
-    token_ids = rng.integers(5, vocabulary_size, (batch_size, seq_len))
+    length = sequence_length - num_padding
+    token_ids = rng.integers(5, vocabulary_size, (batch_size, sequence_length))
     token_ids[:, 0], token_ids[:, length - 1], token_ids[:, length:] = 1, 2, 0
-    padding_mask = (np.arange(seq_len) < length).astype("int32")
+    padding_mask = (np.arange(sequence_length) < length).astype("int32")
     padding_mask = np.tile(padding_mask, (batch_size, 1))
     positions = np.stack(
         [
@@ -67,7 +67,7 @@ def random_pretraining_batch(
                 masked[row, positions[row, slot]] = 3
     return {
         "token_ids": masked.astype("int32"),
-        "segment_ids": np.zeros((batch_size, seq_len), "int32"),
+        "segment_ids": np.zeros((batch_size, sequence_length), "int32"),
         "padding_mask": padding_mask,
         "mask_positions": positions.astype("int32"),
         "mask_ids": mask_ids.astype("int32"),

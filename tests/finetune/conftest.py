@@ -47,7 +47,7 @@ def pretrained_discriminator(tmp_path_factory):
         "tiny", max_sequence_length=PRETRAIN_SEQ_LEN
     )
     dataset = pretraining_dataset(
-        str(corpus), vocab=VOCAB, seq_len=PRETRAIN_SEQ_LEN,
+        str(corpus), vocab=VOCAB, sequence_length=PRETRAIN_SEQ_LEN,
         batch_size=PRETRAIN_BATCH_SIZE, seed=0, repeat=True, config=config,
     )
     keras.utils.set_random_seed(0)

@@ -1,8 +1,9 @@
 """`recipes/pretrain.py` end to end, in subprocesses (TensorFlow backend)."""
 
-import importlib.util
+import dataclasses
 import json
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,6 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+from keras_electra import RunDirectory
+from keras_electra import TextNormalization
+from keras_electra.finetune import load_encoder
+from keras_electra.pretrain.config import PretrainConfig
 from run_output import last_interval
 from run_output import one_line_error
 from run_output import scalars
@@ -24,14 +29,15 @@ METRICS = (
 )
 
 
-def test_help_explains_every_flag(run_pretrain):
-    spec = importlib.util.spec_from_file_location("pretrain", PRETRAIN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    for action in module.build_parser()._actions:
-        assert action.help, f"{action.option_strings} has no help"
+def test_help_names_a_flag_for_every_pretrain_config_field(run_pretrain):
     result = run_pretrain("--help")
-    assert result.returncode == 0 and "--mixed-precision" in result.stdout
+    assert result.returncode == 0, result.stderr
+    flags = {"model_overrides": "--config", "normalization": "--lower-case",
+             "sequence_length": "--seq-len"}
+    for field in dataclasses.fields(PretrainConfig):
+        flag = flags.get(field.name, "--" + field.name.replace("_", "-"))
+        assert re.search(rf"^  {flag}\b.*\S", result.stdout, re.M), flag
+    assert "--strip-accents" in result.stdout and "--no-demo" in result.stdout
 
 
 def test_end_to_end_writes_checkpoints_logs_and_the_discriminator(finished_run):
@@ -40,7 +46,8 @@ def test_end_to_end_writes_checkpoints_logs_and_the_discriminator(finished_run):
     assert last_interval(stdout)[:2] == (0, 8)
 
     record = json.loads((model_dir / "run.json").read_text())
-    assert record["settings"]["seq_len"] == 64
+    assert record["settings"]["sequence_length"] == 64
+    assert record["settings"]["strip_accents"] is True
     assert record["settings"]["config"]["num_layers"] == 2
     assert json.loads((model_dir / "backup" / "training_metadata.json").read_text())["epoch"] == 4
     checkpoints = sorted(p.name for p in (model_dir / "checkpoints").iterdir())
@@ -144,7 +151,7 @@ def test_an_incompatible_model_dir_is_refused_and_left_alone(
     args = list(fast_flags)
     args[args.index("--seq-len") + 1] = "32"
     result = run_pretrain(*args, "--model-dir", finished_run["model_dir"], cwd=tmp_path)
-    one_line_error(result, "holds a run with seq_len=64, not 32")
+    one_line_error(result, "holds a run with --seq-len 64, not 32")
     result = run_pretrain(
         *fast_flags, "--config", "num_layers=3",
         "--model-dir", finished_run["model_dir"], cwd=tmp_path,
@@ -156,3 +163,38 @@ def test_an_incompatible_model_dir_is_refused_and_left_alone(
     (tmp_path / "other" / "notes.txt").write_text("mine")
     result = run_pretrain(*fast_flags, "--model-dir", tmp_path / "other", cwd=tmp_path)
     one_line_error(result, "is not empty and holds no run.json")
+
+
+def _in_the_old_spelling(record):
+    """A run record as versions before the run-directory module wrote it:
+    `seq_len`, `mask_rate` inside the model config, no `strip_accents`."""
+    settings = dict(record["settings"])
+    settings["seq_len"] = settings.pop("sequence_length")
+    settings["config"] = {**settings["config"], "mask_rate": settings.pop("mask_rate")}
+    settings.pop("strip_accents")
+    return {**record, "settings": settings}
+
+
+def test_a_run_directory_in_the_old_layout_resumes_and_loads(
+    finished_run, fast_flags, run_pretrain, tmp_path
+):
+    old = tmp_path / "old_run"
+    shutil.copytree(finished_run["model_dir"], old)
+    for name in ("run.json", "electra_run.json"):
+        record = json.loads((old / name).read_text())
+        (old / name).write_text(json.dumps(_in_the_old_spelling(record)))
+    run = RunDirectory(old)
+    (old / "electra_discriminator.keras").unlink()  # Now read the checkpoint.
+    assert run.sequence_length() == 64 and "mask_rate" not in run.model_config()
+    assert run.normalization() == TextNormalization(lower_case=True)
+    loaded = load_encoder(old)
+    assert loaded.source.endswith("step-00000008.weights.h5")
+    assert loaded.normalization == TextNormalization(lower_case=True)
+    assert loaded.encoder.num_layers == 2
+
+    result = run_pretrain(
+        *fast_flags, "--model-dir", old, "--export-dir", tmp_path / "export",
+        "--no-demo", cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "is already at step 8 (--steps 8); nothing to train" in result.stdout

@@ -1,4 +1,4 @@
-"""`recipes/pretrain.py` over several replicas: `MirroredStrategy` on two
+"""Pre-training over several replicas: `MirroredStrategy` on two
 logical CPUs (TensorFlow) and `keras.distribution.DataParallel` on two CPU
 devices (JAX), in subprocesses."""
 
@@ -14,43 +14,47 @@ from run_output import scalars
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _run_on_two_replicas(args, cwd, env):
-    """Runs the recipe under MirroredStrategy over two logical CPUs (standing
-    in for two GPUs; they must be set up before TensorFlow starts)."""
+def _run_on_two_replicas(config, cwd, env):
+    """Runs `keras_electra.pretrain.pretrain(PretrainConfig(**config))` under
+    MirroredStrategy over two logical CPUs (standing in for two GPUs; they
+    must be set up before TensorFlow starts). A `ValueError` is printed as
+    one line on stderr with exit status 2, as the recipe does."""
     script = f"""
 import sys
-sys.path.insert(0, {str(REPO / 'tools')!r})
-import _cli
-with _cli.quiet_stderr():
+from keras_electra import cli
+with cli.quiet_stderr():
     import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(
     cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-with _cli.quiet_stderr():
+with cli.quiet_stderr():
     tf.constant(0)
-sys.path.insert(0, {str(REPO / 'recipes')!r})
-import pretrain
-pretrain.make_strategy = lambda *args: tf.distribute.MirroredStrategy(["CPU:0", "CPU:1"])
-sys.argv = ["pretrain.py", *sys.argv[1:]]
-sys.exit(pretrain.main())
+from keras_electra.pretrain import PretrainConfig, pretrain
+
+def main():
+    strategy = tf.distribute.MirroredStrategy(["CPU:0", "CPU:1"])
+    pretrain(PretrainConfig(**{config!r}), strategy=strategy)
+    return 0
+
+cli.run(main)
 """
     return subprocess.run(
-        [sys.executable, "-c", script, *map(str, args)],
+        [sys.executable, "-c", script],
         capture_output=True, text=True, env=env, cwd=cwd, timeout=300,
     )
 
 
 def test_batch_not_divisible_by_replicas_is_refused(tmp_path, recipe_env):
     result = _run_on_two_replicas(
-        ["--batch-size", "9", "--model-dir", tmp_path / "run"], tmp_path, recipe_env
+        dict(batch_size=9, model_dir=str(tmp_path / "run")), tmp_path, recipe_env
     )
     one_line_error(result, "is not divisible by the 2 replicas")
 
 
 def test_trains_on_two_replicas(tmp_path, recipe_env):
     result = _run_on_two_replicas(
-        ["--seq-len", "64", "--batch-size", "8", "--steps", "2", "--save-every", "2",
-         "--no-demo", "--model-dir", tmp_path / "run", "--export-dir", tmp_path / "export"],
+        dict(sequence_length=64, batch_size=8, steps=2, save_every=2,
+             model_dir=str(tmp_path / "run"), export_dir=str(tmp_path / "export")),
         tmp_path, recipe_env,
     )
     assert result.returncode == 0, result.stderr[-3000:]

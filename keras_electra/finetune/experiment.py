@@ -1,0 +1,183 @@
+"""`finetune_seeds`: the original's way of reporting a fine-tuning result —
+one run per seed, each scored on dev, the median reported — with
+`results.json`, TensorBoard logs and the classifiers written to one
+directory. `recipes/finetune_glue.py` is its command line.
+"""
+
+import dataclasses
+import json
+import os
+import shutil
+import statistics
+import time
+
+import keras
+
+from keras_electra.data.vocab import load_vocab
+from keras_electra.finetune import glue
+from keras_electra.finetune.loading import load_encoder
+from keras_electra.finetune.training import FinetuneConfig
+from keras_electra.finetune.training import check_compatible
+from keras_electra.finetune.training import finetune
+from keras_electra.normalization import TextNormalization
+
+RESULTS_FILE = "results.json"
+VOCAB_FILE = "vocab.txt"
+CLASSIFIER_FILE = "classifier.keras"
+
+
+def load_task(name, data_dir=None, tfds=False, tfds_data_dir=None, tsv=None):
+    """The `Task` called `name` and its train and dev `Examples`.
+
+    Args:
+        name: str. A GLUE task (`keras_electra.finetune.TASKS`) or `"tsv"`.
+        data_dir: str. The GLUE directory in the tsv layout.
+        tfds: bool. Read the prepared TFDS `glue/<task>` instead.
+        tfds_data_dir: str or None. The TFDS data directory.
+        tsv: dict for `name="tsv"`: `train`, `dev`, `text_columns` (list),
+            `label_column`, `regression`, `header`.
+
+    Returns:
+        `(task, train, dev)`.
+
+    Raises:
+        DataError: for missing files or columns, naming them.
+    """
+    if name == "tsv":
+        task = glue.tsv_task(
+            tsv["train"], tsv["dev"], tsv["text_columns"], tsv["label_column"],
+            regression=tsv.get("regression", False), header=tsv.get("header", True),
+        )
+        return task, glue.load_examples(task, tsv["train"]), glue.load_examples(task, tsv["dev"])
+    task = glue.TASKS[name]
+    if tfds:
+        splits = [glue.load_split(task, s, tfds_data_dir=tfds_data_dir) for s in ("train", "dev")]
+    else:
+        if not os.path.isdir(data_dir or ""):
+            raise ValueError(f"--data-dir '{data_dir}' is not a directory")
+        splits = [glue.load_split(task, s, data_dir) for s in ("train", "dev")]
+    return (task, *splits)
+
+
+def finetune_seeds(
+    task,
+    train,
+    dev,
+    init,
+    *,
+    seeds=(1,),
+    config=None,
+    output_dir,
+    preset="small",
+    vocab=None,
+    lower_case=None,
+    strip_accents=None,
+    save_model=True,
+    verbose=0,
+    command=None,
+):
+    """Fine-tunes a fresh copy of `init` once per seed; reports the median.
+
+    Everything is checked before the first run: the encoder loads, the
+    vocab fits its embedding table and the sequence length its position
+    embeddings.
+
+    Args:
+        task, train, dev: from `load_task`.
+        init: what `load_encoder` takes: a pre-training run directory, a
+            `.keras` file, or `"random"` (with `preset`).
+        seeds: list of int. One run each.
+        config: `FinetuneConfig` or None. Its `normalization` is replaced by
+            the one resolved here.
+        output_dir: str. Gets `results.json`, `vocab.txt` and `seed_N/`
+            (`logs/`, `classifier.keras`).
+        preset: str. Size of a random `init`.
+        vocab: str or None. Defaults to the vocab `init` recorded.
+        lower_case, strip_accents: bool or None. Override the
+            normalization `init` recorded (lower-casing if none is).
+        save_model: bool. Save each seed's classifier.
+        verbose: int. `fit` verbosity.
+        command: list of str or None. The command line, for the results.
+
+    Returns:
+        The results dict written to `results.json`.
+    """
+    seeds = list(seeds)
+    keras.utils.set_random_seed(seeds[0])
+    loaded = load_encoder(init, preset=preset)
+    vocab = load_vocab(vocab or loaded.vocab_path)
+    config = config or FinetuneConfig()
+    check_compatible(loaded.encoder, vocab, config.sequence_length, source=loaded.source)
+    normalization = (loaded.normalization or TextNormalization()).overridden(
+        lower_case, strip_accents
+    )
+    config = dataclasses.replace(config, normalization=normalization)
+    os.makedirs(output_dir, exist_ok=True)
+    shutil.copyfile(vocab.path, os.path.join(output_dir, VOCAB_FILE))
+    print(
+        f"{task.name}: {len(train)} train / {len(dev)} dev examples "
+        f"({train.source}, {dev.source}); encoder {loaded.source}; "
+        f"seeds {','.join(map(str, seeds))}",
+        flush=True,
+    )
+
+    runs = []
+    for index, seed in enumerate(seeds):
+        if index:  # A fresh copy of the initial weights for every seed.
+            keras.utils.set_random_seed(seed)
+            loaded = load_encoder(init, preset=preset)
+        seed_dir = os.path.join(output_dir, f"seed_{seed}")
+        start = time.time()
+        classifier, result = finetune(
+            task, train, dev, loaded.encoder, vocab, config, seed=seed,
+            log_dir=os.path.join(seed_dir, "logs"), verbose=verbose,
+        )
+        result["seconds"] = round(time.time() - start, 1)
+        if save_model:
+            path = os.path.join(seed_dir, CLASSIFIER_FILE)
+            classifier.save(path)
+            result["model"] = path
+        runs.append(result)
+        print(f"seed {seed}: {_percentages(result['scores'])} "
+              f"({result['seconds']:.0f}s)", flush=True)
+        keras.backend.clear_session()
+
+    median = {
+        name: statistics.median(run["scores"][name] for run in runs)
+        for name in task.metrics
+    }
+    results = {
+        "task": task.name,
+        "metrics": list(task.metrics),
+        "median": median,
+        "seeds": seeds,
+        "runs": runs,
+        "init": loaded.source,
+        "vocab": os.path.join(output_dir, VOCAB_FILE),
+        **normalization.to_record(),
+        "sequence_length": config.sequence_length,
+        "text_columns": [str(c) for c in task.text_columns],
+        "label_column": str(task.label_column),
+        "regression": task.regression,
+        "label_names": None if task.regression else list(task.labels),
+        "train_source": train.source,
+        "dev_source": dev.source,
+        "command": command,
+    }
+    path = os.path.join(output_dir, RESULTS_FILE)
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2, default=_json_default)
+        f.write("\n")
+    print(f"median over {len(runs)} seed(s): {_percentages(median)}; results in "
+          f"{path}", flush=True)
+    return results
+
+
+def _percentages(scores):
+    return ", ".join(f"{k} {100 * v:.2f}" for k, v in scores.items())
+
+
+def _json_default(value):
+    if isinstance(value, TextNormalization):
+        return value.to_record()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -1,0 +1,234 @@
+"""The callbacks of a pre-training run that Keras lacks, and its restore.
+
+At each `fit` epoch (`save_every` optimizer steps) the run ends in this
+order: TensorBoard writes and flushes its point (`TensorBoardScalars`), the
+periodic weights are saved (`PeriodicCheckpoint`), the random states are
+saved (`RandomStateBackup`), and last Keras' `BackupAndRestore` claims the
+step. A kill at any moment leaves every backed-up step complete.
+
+Only public Keras and TensorFlow API is used.
+"""
+
+import json
+import math
+import os
+import time
+
+import keras
+from keras import ops
+
+
+def optimizer_step(model):
+    """The optimizer updates made so far, as a Python int (any strategy)."""
+    return int(ops.convert_to_numpy(model.optimizer.iterations))
+
+
+def _seed_states(model):
+    return [v for v in model.non_trainable_variables
+            if v.path.endswith("seed_generator_state")]
+
+
+def _read_random_states(path):
+    """`{str(step): {"epoch": int, "states": {variable path: state}}}`.
+
+    Files written by earlier versions hold the states directly under the
+    step; they are read as such, without an epoch.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            steps = json.load(f).get("steps", {})
+    except (OSError, ValueError):
+        return {}
+    return {
+        step: entry if "states" in entry else {"epoch": None, "states": entry}
+        for step, entry in steps.items()
+    }
+
+
+def restore_training_state(backup, model, random_state_path, save_every):
+    """Restores a `BackupAndRestore` backup before `fit` starts.
+
+    The data pipeline must be positioned at the restored step before `fit`
+    builds its iterator, so the backup is loaded here (the callback's own
+    `on_train_begin` loads the same files again inside `fit`, a no-op for
+    the result). Keras does not save the states of `SeedGenerator`s
+    (generator sampling, dropout); `RandomStateBackup` does, and they are
+    restored here too, so a resumed run continues exactly as an
+    uninterrupted one.
+
+    Args:
+        backup: `keras.callbacks.BackupAndRestore`.
+        model: the compiled model. Call inside the strategy scope: the
+            optimizer variables are created here.
+        random_state_path: str. The file `RandomStateBackup` writes.
+        save_every: int. Optimizer steps per `fit` epoch.
+
+    Returns:
+        `(step, epoch)`: the optimizer updates done and the `fit` epoch to
+        continue from; `(0, 0)` when there is no backup.
+    """
+    backup.set_model(model)
+    backup.on_train_begin()
+    step = optimizer_step(model)
+    if not step:
+        return 0, 0
+    saved = _read_random_states(random_state_path).get(str(step))
+    if saved is None:
+        print(f"Warning: {random_state_path} has no random state for step "
+              f"{step}; masking and sampling continue from fresh random "
+              "streams, so this run will not repeat an uninterrupted one "
+              "exactly.", flush=True)
+        return step, math.ceil(step / save_every)
+    for variable in _seed_states(model):
+        if variable.path in saved["states"]:
+            variable.assign(saved["states"][variable.path])
+    epoch = saved["epoch"]
+    return step, math.ceil(step / save_every) if epoch is None else epoch
+
+
+class RandomStateBackup(keras.callbacks.Callback):
+    """Saves the model's `SeedGenerator` states and the epoch at the end of
+    every epoch, keyed by the optimizer step, for `restore_training_state`.
+
+    Place it *before* `BackupAndRestore` in the callback list: the states of
+    a step are then on disk before the backup of that step is. The newest
+    `keep` steps are kept, covering `BackupAndRestore`'s fallback to its
+    previous checkpoint (`double_checkpoint=True`).
+
+    Args:
+        path: str. JSON file to write (replaced atomically).
+        keep: int. How many of the newest steps to keep.
+    """
+
+    def __init__(self, path, keep=3):
+        super().__init__()
+        self.path = path
+        self.keep = keep
+
+    def on_epoch_end(self, epoch, logs=None):
+        steps = _read_random_states(self.path)
+        steps[str(optimizer_step(self.model))] = {
+            "epoch": epoch + 1,
+            "states": {
+                v.path: ops.convert_to_numpy(v.value).tolist()
+                for v in _seed_states(self.model)
+            },
+        }
+        newest = sorted(steps, key=int)[-self.keep:]
+        tmp = self.path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"steps": {k: steps[k] for k in newest}}, f)
+        os.replace(tmp, self.path)
+
+
+class StopAtStep(keras.callbacks.Callback):
+    """Stops `fit` once the optimizer has made `steps` updates.
+
+    Epochs are `save_every` steps long; this ends the last one early when
+    `steps` is not a multiple of it.
+
+    Args:
+        steps: int. Total optimizer updates.
+    """
+
+    def __init__(self, steps):
+        super().__init__()
+        self.steps = steps
+
+    def on_train_batch_end(self, batch, logs=None):
+        if optimizer_step(self.model) >= self.steps:
+            self.model.stop_training = True
+
+
+class Throughput(keras.callbacks.Callback):
+    """Adds `sequences_per_second` to each epoch's logs.
+
+    Placed before `TensorBoardScalars`, it reaches TensorBoard as
+    `epoch_sequences_per_second`.
+
+    Args:
+        batch_size: int. Sequences per optimizer update (global batch).
+    """
+
+    def __init__(self, batch_size):
+        super().__init__()
+        self.batch_size = batch_size
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = (time.time(), optimizer_step(self.model))
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.time() - self._start[0]
+        updates = optimizer_step(self.model) - self._start[1]
+        if logs is not None and seconds > 0:
+            logs["sequences_per_second"] = updates * self.batch_size / seconds
+
+
+class TensorBoardScalars(keras.callbacks.Callback):
+    """Writes every epoch's logs, the learning rate and `steps_per_second`
+    to TensorBoard (`log_dir/train`, tags `epoch_<name>`, step = epoch),
+    and flushes them at once.
+
+    Keras' own `TensorBoard` leaves epoch summaries in its writer's buffer
+    (flushed every two minutes or at the end of `fit`), so a killed run
+    would lose its last points while its backup resumes past them. Placed
+    before `BackupAndRestore`, every backed-up step has its point on disk.
+
+    Args:
+        log_dir: str. The run's TensorBoard directory.
+    """
+
+    def __init__(self, log_dir):
+        super().__init__()
+        self.log_dir = log_dir
+        self._writer = None
+
+    def on_train_begin(self, logs=None):
+        import tensorflow as tf
+
+        self._tf = tf
+        self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "train"))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_start, self._batches = time.time(), 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batches += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        scalars = dict(logs or {})
+        scalars["learning_rate"] = ops.convert_to_numpy(self.model.optimizer.learning_rate)
+        seconds = time.time() - self._epoch_start
+        if seconds > 0:
+            scalars["steps_per_second"] = self._batches / seconds
+        with self._writer.as_default():
+            for name, value in scalars.items():
+                self._tf.summary.scalar(f"epoch_{name}", float(value), step=epoch)
+        self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.close()
+
+
+class PeriodicCheckpoint(keras.callbacks.Callback):
+    """Saves the model's weights (optimizer state included) every epoch,
+    named by the optimizer step like the original's `model.ckpt-N`, and
+    keeps the newest `keep`.
+
+    Args:
+        run_directory: `keras_electra.RunDirectory`. Where they go.
+        keep: int. How many to keep.
+    """
+
+    def __init__(self, run_directory, keep=3):
+        super().__init__()
+        self.run_directory = run_directory
+        self.keep = keep
+
+    def on_epoch_end(self, epoch, logs=None):
+        os.makedirs(self.run_directory.checkpoints_dir, exist_ok=True)
+        path = self.run_directory.checkpoint_path(optimizer_step(self.model))
+        self.model.save_weights(path, overwrite=True)
+        for old in self.run_directory.checkpoints()[: -self.keep]:
+            os.remove(old)

@@ -1,0 +1,225 @@
+"""`PretrainConfig`: every setting of a pre-training run, resolved over its
+preset, and the settings a resumed run must share.
+
+Pure Python: a command line resolves and checks it before importing Keras.
+"""
+
+import dataclasses
+import os
+
+from keras_electra.normalization import TextNormalization
+from keras_electra.presets import PAPER_WARMUP_STEPS
+from keras_electra.presets import get_preset
+
+PRECISION_POLICIES = {"none": None, "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
+XLA_CHOICES = {"auto": "auto", "on": True, "off": False}
+DISTRIBUTE_CHOICES = ("auto", "none", "mirrored", "multi-worker", "tpu", "data-parallel")
+
+# Settings a resumed run must share with the run in its directory: they fix
+# the weights' shapes, the data stream or the meaning of a saved step.
+# Steps, learning rate, warm-up and weight decay may change (as the
+# original allows, e.g. to continue pre-training for longer).
+RESUME_KEYS = (
+    "config", "corpus", "vocab_sha256", "lower_case", "strip_accents",
+    "sequence_length", "batch_size", "grad_accum_steps", "save_every", "seed",
+    "mixed_precision", "mask_rate",
+)
+
+# How each setting is spelled on the command line, for error messages.
+FLAGS = {
+    "sequence_length": "--seq-len", "batch_size": "--batch-size",
+    "steps": "--steps", "learning_rate": "--learning-rate",
+    "warmup_steps": "--warmup-steps", "weight_decay": "--weight-decay",
+    "grad_accum_steps": "--grad-accum-steps", "save_every": "--save-every",
+    "keep_checkpoints": "--keep-checkpoints", "mask_rate": "--mask-rate",
+    "seed": "--seed", "mixed_precision": "--mixed-precision",
+    "corpus": "--corpus", "vocab_sha256": "--vocab", "lower_case": "--lower-case",
+    "strip_accents": "--strip-accents", "model_dir": "--model-dir",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class PretrainConfig:
+    """The settings of one pre-training run; `None` means the preset's.
+
+    `resolved()` fills every `None` from `keras_electra.presets` (the
+    paper's sequence length, batch size, steps and learning rate for
+    small/base/large; a five-minute CPU run for tiny) and checks every
+    value, naming the command-line flag of the first bad one.
+
+    Args:
+        preset: str. Model size: `tiny`, `small`, `base` or `large`.
+        model_overrides: dict of `ElectraConfig` fields to override.
+        corpus: list of str or None. Text files or globs, a directory of
+            prepared shards, or `tfds:NAME[:SPLIT[:FEATURE]]`; `None` is
+            the bundled public-domain corpus.
+        vocab: str or None. WordPiece vocab; `None` is the bundled uncased
+            vocab.
+        normalization: `TextNormalization` or None (lower-case, strip
+            accents).
+        sequence_length: int. Tokens per example.
+        batch_size: int. Global batch of one optimizer update.
+        steps: int. Optimizer updates in total.
+        learning_rate: float. Peak learning rate.
+        warmup_steps: int. Linear warm-up; defaults to
+            `min(10000, steps // 10)`.
+        weight_decay: float. AdamW decoupled weight decay.
+        grad_accum_steps: int. Micro-batches per update.
+        mask_rate: float. Fraction of tokens the generator predicts.
+        seed: int. Seed of initialization, data order, masking, sampling.
+        mixed_precision: str. `none`, `bf16` or `fp16`.
+        xla: str. `auto`, `on` or `off`.
+        distribute: str. One of `DISTRIBUTE_CHOICES`.
+        tpu: str. The TPU name or address for `distribute="tpu"`.
+        model_dir: str. The run directory; defaults to
+            `runs/electra_<preset>`.
+        export_dir: str or None. Where the SavedModel goes; `None` skips it.
+        save_every: int. Steps between checkpoints and TensorBoard points.
+        keep_checkpoints: int. Periodic checkpoints kept.
+        demo: bool. Print the replaced-token demo after training.
+
+    Example:
+    ```python
+    config = PretrainConfig(preset="small", corpus=["books/*.txt"],
+                            mixed_precision="bf16").resolved()
+    config.batch_size     # 128
+    ```
+    """
+
+    preset: str = "tiny"
+    model_overrides: dict = dataclasses.field(default_factory=dict)
+    corpus: tuple = None
+    vocab: str = None
+    normalization: TextNormalization = None
+    sequence_length: int = None
+    batch_size: int = None
+    steps: int = None
+    learning_rate: float = None
+    warmup_steps: int = None
+    weight_decay: float = 0.01
+    grad_accum_steps: int = 1
+    mask_rate: float = None
+    seed: int = 0
+    mixed_precision: str = "none"
+    xla: str = "auto"
+    distribute: str = "auto"
+    tpu: str = "local"
+    model_dir: str = None
+    export_dir: str = "saved_models"
+    save_every: int = None
+    keep_checkpoints: int = 3
+    demo: bool = False
+
+    def resolved(self):
+        """A copy with every default filled in and every value checked.
+
+        Raises:
+            ValueError: naming the flag of the first unusable value.
+        """
+        preset = get_preset(self.preset)
+        defaults = preset.pretraining
+        values = {
+            key: defaults[key] if getattr(self, key) is None else getattr(self, key)
+            for key in ("sequence_length", "batch_size", "steps", "learning_rate",
+                        "save_every", "mask_rate")
+        }
+        warmup = self.warmup_steps
+        if warmup is None:
+            warmup = min(PAPER_WARMUP_STEPS, values["steps"] // 10)
+        corpus = self.corpus
+        if isinstance(corpus, str):
+            corpus = [corpus]
+        resolved = dataclasses.replace(
+            self,
+            **values,
+            warmup_steps=warmup,
+            corpus=None if corpus is None else tuple(corpus),
+            normalization=self.normalization or TextNormalization(),
+            model_overrides=dict(self.model_overrides or {}),
+            model_dir=self.model_dir or os.path.join("runs", f"electra_{self.preset}"),
+        )
+        resolved._check()
+        return resolved
+
+    def _check(self):
+        for key in ("sequence_length", "batch_size", "steps", "save_every",
+                    "grad_accum_steps", "keep_checkpoints"):
+            value = getattr(self, key)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{FLAGS[key]} must be positive, got {value}")
+        if self.sequence_length < 5:
+            raise ValueError(f"--seq-len must be at least 5, got {self.sequence_length}")
+        if self.learning_rate <= 0:
+            raise ValueError(f"--learning-rate must be positive, got {self.learning_rate}")
+        if self.warmup_steps < 0:
+            raise ValueError(f"--warmup-steps must be >= 0, got {self.warmup_steps}")
+        if not 0 <= self.weight_decay < 1:
+            raise ValueError(f"--weight-decay must be in [0, 1), got {self.weight_decay}")
+        if not 0 < self.mask_rate < 1:
+            raise ValueError(f"--mask-rate must be in (0, 1), got {self.mask_rate}")
+        if self.batch_size % self.grad_accum_steps:
+            raise ValueError(
+                f"--batch-size {self.batch_size} is not divisible by "
+                f"--grad-accum-steps {self.grad_accum_steps}"
+            )
+        for key, choices in (("mixed_precision", PRECISION_POLICIES),
+                             ("xla", XLA_CHOICES),
+                             ("distribute", DISTRIBUTE_CHOICES)):
+            if getattr(self, key) not in choices:
+                raise ValueError(
+                    f"--{key.replace('_', '-')} {getattr(self, key)!r} is not one "
+                    f"of {', '.join(choices)}"
+                )
+
+    @property
+    def micro_batch_size(self):
+        """Sequences per micro-batch (one `fit` step)."""
+        return self.batch_size // self.grad_accum_steps
+
+    @property
+    def dtype_policy(self):
+        """The Keras dtype policy of `mixed_precision` (`None`: float32)."""
+        return PRECISION_POLICIES[self.mixed_precision]
+
+    def settings(self):
+        """The training settings `run.json` records (plain JSON values).
+
+        Data settings that depend on the vocab and model (`config`,
+        `vocab`, `vocab_sha256`, `corpus` paths) are added by `pretrain`.
+        """
+        return {
+            "sequence_length": self.sequence_length,
+            "batch_size": self.batch_size,
+            "steps": self.steps,
+            "learning_rate": self.learning_rate,
+            "warmup_steps": self.warmup_steps,
+            "weight_decay": self.weight_decay,
+            "grad_accum_steps": self.grad_accum_steps,
+            "mask_rate": self.mask_rate,
+            "save_every": self.save_every,
+            "seed": self.seed,
+            "mixed_precision": self.mixed_precision,
+            **self.normalization.to_record(),
+        }
+
+    def to_record(self):
+        """All fields as plain JSON values (for `run.json`)."""
+        record = dataclasses.asdict(self)
+        record["normalization"] = (self.normalization or TextNormalization()).to_record()
+        record["corpus"] = None if self.corpus is None else list(self.corpus)
+        return record
+
+
+def resume_conflict(old_settings, new_settings):
+    """A description of the first resume key on which two runs differ, or
+    `None` when a run with `new_settings` may resume one with `old_settings`.
+    """
+    for key in RESUME_KEYS:
+        old, new = old_settings.get(key), new_settings.get(key)
+        if old == new:
+            continue
+        if key == "config" and isinstance(old, dict) and isinstance(new, dict):
+            field = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))[0]
+            return f"config {field}={old.get(field)!r}, not {new.get(field)!r}"
+        return f"{FLAGS.get(key, key)} {old!r}, not {new!r}"
+    return None
