@@ -22,6 +22,7 @@ _EXPORTS = {
     "ElectraDiscriminatorHead": "keras_electra.layers",
     "ElectraEmbeddings": "keras_electra.layers",
     "ElectraEncoder": "keras_electra.models",
+    "ElectraPreprocessor": "keras_electra.preprocessing",
     "ElectraPretrainer": "keras_electra.models",
     "PRESETS": "keras_electra.presets",
     "Preset": "keras_electra.presets",

@@ -10,26 +10,21 @@ Example:
         --model saved_models/electra
 """
 
-import argparse
 import os
 import sys
+
+from keras_electra import cli
 
 PROG = "keras-electra"
 MARK = "<- suspicious"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        _fail(message)
-
-
 def _fail(message):
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    sys.exit(2)
+    cli.fail(message, PROG)
 
 
 def build_parser():
-    parser = _Parser(
+    parser = cli.ArgumentParser(
         prog=PROG,
         description="ELECTRA tools. Bad input prints a one-line error and "
         "exits with status 2.",
@@ -69,11 +64,11 @@ def score(args, out=sys.stdout):
         _fail(f"--threshold must be in [0, 1], got {args.threshold}")
     if not os.path.exists(args.model):
         _fail(f"model '{args.model}' does not exist (export one with tools/export.py)")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
+    with cli.quiet_stderr():
+        import tensorflow as tf
 
-    from keras_electra.export.saved_model import read_metadata
-    from keras_electra.export.serving import load_exported
+        from keras_electra.export.saved_model import read_metadata
+        from keras_electra.export.serving import load_exported
 
     try:
         loaded, version_dir = load_exported(args.model)

@@ -38,8 +38,10 @@ def first_line(error):
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def run(main, prog=None):
+def run(main, prog=None, interrupted="interrupted"):
     """Runs `main()`; bad input becomes a one-line error and exit status 2.
+
+    Ctrl-C prints `interrupted` (e.g. how to resume) and exits with 2 too.
 
     `ValueError` (and so `DataError`) and `OSError` are the user's mistakes
     (a bad flag value, a missing file); anything else is a bug and keeps its
@@ -48,7 +50,7 @@ def run(main, prog=None):
     try:
         sys.exit(main())
     except KeyboardInterrupt:
-        fail("interrupted", prog)
+        fail(interrupted, prog)
     except (ValueError, OSError) as e:
         fail(first_line(e), prog)
 
@@ -65,16 +67,19 @@ def add_normalization_flags(parser, default_help="lower-case, strip accents"):
         default_help: str. What happens when neither flag is given.
     """
     parser.add_argument(
-        "--lower-case", "--do-lower-case", dest="lower_case",
+        "--lower-case", dest="lower_case",
         action=argparse.BooleanOptionalAction, default=None,
         help=f"lower-case the text; --no-lower-case for a cased vocab "
         f"(default: {default_help})",
     )
     parser.add_argument(
-        "--strip-accents", "--do-strip-accents", dest="strip_accents",
+        "--strip-accents", dest="strip_accents",
         action=argparse.BooleanOptionalAction, default=None,
         help="remove accents (default: when lower-casing)",
     )
+    for flag, dest in (("--do-lower-case", "lower_case"),
+                       ("--do-strip-accents", "strip_accents")):
+        parser.add_argument(flag, dest=dest, action="store_true", help=argparse.SUPPRESS)
 
 
 def normalization_from_args(args, default=None):
