@@ -2,6 +2,7 @@
 
 import keras
 from keras_hub.layers import TransformerEncoder
+from keras_hub.models import Backbone
 
 from keras_electra.layers.embeddings import ElectraEmbeddings
 from keras_electra.layers.initializers import LAYER_NORM_EPSILON
@@ -9,7 +10,7 @@ from keras_electra.layers.initializers import electra_kernel_initializer
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
-class ElectraEncoder(keras.Model):
+class ElectraEncoder(Backbone):
     """An ELECTRA transformer tower: embeddings -> projection -> encoders.
 
     Inputs are a dict of `token_ids`, `segment_ids` and `padding_mask`
@@ -22,6 +23,12 @@ class ElectraEncoder(keras.Model):
     embedding-to-hidden projection. A tower saved on its own (`.keras` or
     weights) reloads with an embedding block of its own and the same values,
     ready for fine-tuning.
+
+    It is a keras-hub `Backbone`, so `save_to_preset(dir)` writes a
+    keras-hub preset directory and `ElectraEncoder.from_preset(dir)` (or
+    `keras_hub.models.Backbone.from_preset(dir)`) loads it; outputs are
+    unchanged (the base class adds no layers) and the model code still
+    imports no TensorFlow under JAX or PyTorch.
 
     Args:
         vocabulary_size: int. Number of token ids.

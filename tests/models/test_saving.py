@@ -118,3 +118,23 @@ def test_discriminator_saves_and_reloads_as_a_standalone_encoder(
     np.testing.assert_allclose(_numpy(encoder(inputs)), expected, atol=1e-6)
     # A standalone tower owns its embeddings: no variable is shared any more.
     assert encoder.embeddings is not pretrainer.embeddings
+
+
+def test_a_trained_discriminator_round_trips_through_a_keras_hub_preset(
+    tiny_config, make_batch, tmp_path
+):
+    import keras_hub
+
+    pretrainer = ElectraPretrainer(tiny_config, seed=0)
+    batch = make_batch(vocabulary_size=tiny_config.vocabulary_size)
+    inputs = {k: batch[k] for k in ENCODER_KEYS}
+    expected = _numpy(pretrainer.discriminator(inputs))
+    pretrainer.discriminator.save_to_preset(tmp_path / "preset")
+    config = json.loads((tmp_path / "preset" / "config.json").read_text())
+    assert config["registered_name"] == "keras_electra>ElectraEncoder"
+    for loader in (ElectraEncoder, keras_hub.models.Backbone):
+        restored = loader.from_preset(str(tmp_path / "preset"))
+        assert isinstance(restored, ElectraEncoder)
+        np.testing.assert_allclose(_numpy(restored(inputs)), expected, atol=1e-6)
+        # The preset's encoder owns its embeddings: no generator attached.
+        assert len(restored.weights) == len(pretrainer.discriminator.weights)
