@@ -3,7 +3,9 @@
 
 Documents are separated by blank lines; lines of one document are packed
 into `[CLS] A [SEP] B [SEP]` examples as ELECTRA's build_pretraining_dataset.py
-does. Masking is left to training time (dynamic). Train on the result with
+does; lines longer than an example are split into pieces, not truncated.
+The summary counts the tokens read, used and truncated. Masking is left to
+training time (dynamic). Train on the result with
 `keras_electra.data.pretraining_dataset(OUTPUT_DIR, ...)`.
 
 Example:
@@ -86,7 +88,7 @@ def main(argv=None):
         split_bytes=int(args.split_mb * (1 << 20)),
         overwrite=args.overwrite,
     )
-    summary = data.CorpusStats(**manifest["summary"])
+    summary = data.CorpusStats.from_dict(manifest["summary"])
     print(f"{args.output_dir}: {len(manifest['shards'])} shards; {summary.summary()}")
     print(json.dumps(manifest["summary"]))
     return 0

@@ -17,6 +17,7 @@ from keras_electra.data.packing import DocumentPacker
 from keras_electra.data.packing import pack_sentences
 from keras_electra.data.packing import tokenize_lines
 from keras_electra.data.sources import DOC_END
+from keras_electra.data.sources import LogOnce
 from keras_electra.data.sources import TFDSText
 from keras_electra.data.sources import TFRecordShards
 from keras_electra.data.sources import as_source
@@ -210,12 +211,13 @@ def packed_dataset(
         return _read_prepared(source, vocab, sequence_length, normalization,
                               shard_index, num_shards)
     tokenizer = cached_tokenizer(vocab, normalization)
+    log_once = LogOnce()  # Corpus messages once per run, not once per pass.
 
     def chunks():
         stats = CorpusStats()
         examples = packed_examples(
             source, tokenizer, sequence_length, seed, stats, shard_index,
-            num_shards,
+            num_shards, log_once=log_once,
         )
         while True:
             chunk = list(itertools.islice(examples, _CHUNK))
@@ -227,7 +229,7 @@ def packed_dataset(
                 "segment_ids": segment_ids,
                 "padding_mask": padding_mask,
             }
-        _log_summary(source, stats)
+        _log_summary(source, stats, log_once)
 
     spec = tf.TensorSpec([None, sequence_length], tf.int32)
     ds = tf.data.Dataset.from_generator(
@@ -240,7 +242,7 @@ def packed_dataset(
 
 
 def packed_examples(source, tokenizer, sequence_length, seed, stats,
-                    shard_index=0, num_shards=1, units=None):
+                    shard_index=0, num_shards=1, units=None, log_once=None):
     """Streams packed examples of a text source (Python generator).
 
     Args:
@@ -252,6 +254,8 @@ def packed_examples(source, tokenizer, sequence_length, seed, stats,
         shard_index: int. Which shard of the documents to read.
         num_shards: int. Number of shards.
         units: list of units of `source` to read; default: all of them.
+        log_once: `LogOnce` shared by the passes of one run, so that each
+            corpus warning is logged once; default: a new one.
 
     Yields:
         `(token_ids, segment_ids, padding_mask)` int32 arrays
@@ -267,7 +271,10 @@ def packed_examples(source, tokenizer, sequence_length, seed, stats,
                 units = units[shard_index::num_shards]
             else:
                 shard_documents = num_shards > 1
-    lines = itertools.chain.from_iterable(source.read(u, stats) for u in units)
+    log_once = LogOnce() if log_once is None else log_once
+    lines = itertools.chain.from_iterable(
+        source.read(u, stats, log_once) for u in units
+    )
     if shard_documents:
         lines = _shard_documents(lines, shard_index, num_shards)
     packer = DocumentPacker(sequence_length, tokenizer.vocab, seed=seed, stats=stats)
@@ -334,10 +341,16 @@ def prepared_settings(settings):
     return settings
 
 
-def _log_summary(source, stats):
-    logger.info("read %r: %s", source, stats.summary())
+def _log_summary(source, stats, log_once):
+    """Logs the first pass's counts; later passes read the same."""
+    log_once.info(
+        (repr(source), "summary"), "read %r (one pass): %s", source,
+        stats.summary(),
+    )
     if stats.invalid_utf8_bytes:
-        logger.warning(
-            "%r: %d invalid UTF-8 bytes on %d lines were replaced by U+FFFD",
+        log_once.warning(
+            (repr(source), "invalid_utf8"),
+            "%r: %d invalid UTF-8 bytes on %d lines were replaced by U+FFFD "
+            "(reported once per run)",
             source, stats.invalid_utf8_bytes, stats.invalid_utf8_lines,
         )

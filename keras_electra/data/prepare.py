@@ -21,6 +21,9 @@ logger = logging.getLogger("keras_electra.data")
 
 SETTINGS = "settings.json"
 TFDS_UNITS = 16  # Interleaved shards a TFDS split is prepared in.
+PACKING = "split-long-lines"
+"""Recorded in the settings: runs whose long lines were truncated (before
+long lines were split) have no `packing` entry and are not resumed."""
 
 
 def prepare_pretraining_data(
@@ -88,6 +91,7 @@ def prepare_pretraining_data(
         "vocab_size": vocab.size,
         **normalization.to_record(),
         "seed": seed,
+        "packing": PACKING,
         "units": described,
     }
     _claim_output_dir(output_dir, settings, overwrite)
@@ -112,7 +116,7 @@ def prepare_pretraining_data(
     for name in names:
         with open(_stats_path(os.path.join(output_dir, name)), encoding="utf-8") as f:
             stats = json.load(f)
-        summary.merge(stats)
+        summary.merge(CorpusStats.from_dict(stats))
         shards.append({"file": name, "examples": stats["examples"]})
     manifest = {"settings": settings, "shards": shards, "summary": summary.as_dict()}
     tfrecords.write_manifest(output_dir, manifest)

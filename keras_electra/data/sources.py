@@ -25,9 +25,41 @@ DEFAULT_CORPUS = os.path.join(
 """Marker between documents in a line stream."""
 
 LONG_LINE_BYTES = 1 << 20
-"""Lines longer than this are reported: each is packed as one sentence."""
+"""Lines longer than this are reported (a file without line breaks?)."""
 
 logger = logging.getLogger("keras_electra.data")
+
+
+class LogOnce:
+    """Logs each corpus message once per key, however many passes re-read it.
+
+    A pipeline keeps one for its whole run, so a repeated dataset reports a
+    bad file once, not once per pass over the data.
+
+    Example:
+    ```python
+    log_once = LogOnce()
+    log_once.warning(("a.txt", "long_line"), "corpus '%s' ...", "a.txt")
+    ```
+    """
+
+    def __init__(self):
+        self._issued = set()
+
+    def warning(self, key, message, *args):
+        """Logs a warning unless `key` was logged before; True if logged."""
+        return self._log(logging.WARNING, key, message, args)
+
+    def info(self, key, message, *args):
+        """Logs at INFO unless `key` was logged before; True if logged."""
+        return self._log(logging.INFO, key, message, args)
+
+    def _log(self, level, key, message, args):
+        if key in self._issued:
+            return False
+        self._issued.add(key)
+        logger.log(level, message, *args)
+        return True
 
 
 def decode_line(raw, stats=None):
@@ -138,9 +170,14 @@ class TextFiles:
                 units.append(TextUnit(path))
         return units
 
-    def read(self, unit, stats):
+    def read(self, unit, stats, log_once=None):
         """Yields the lines of `unit` as `str`, and `DOC_END` between and
-        after its documents."""
+        after its documents.
+
+        `log_once` (a `LogOnce`, default: a new one) reports a file's first
+        line over `LONG_LINE_BYTES`; all are listed in `stats.long_lines`.
+        """
+        log_once = LogOnce() if log_once is None else log_once
         stats.files += unit.start == 0
         with _open(unit.path) as f:
             if unit.start:
@@ -150,7 +187,7 @@ class TextFiles:
             for line_no, raw in enumerate(f, start=unit.first_line):
                 offset += len(raw)
                 if len(raw) > LONG_LINE_BYTES:
-                    _report_long_line(unit.path, line_no, len(raw), stats)
+                    _report_long_line(unit.path, line_no, len(raw), stats, log_once)
                 line = decode_line(raw, stats).strip()
                 if line:
                     stats.lines += 1
@@ -229,9 +266,9 @@ class TFDSText:
         """`num_units` interleaved shards of the split, as `(index, count)`."""
         return [(i, num_units) for i in range(num_units)]
 
-    def read(self, unit, stats):
+    def read(self, unit, stats, log_once=None):
         """Yields the lines of the documents of `unit`, each followed by
-        `DOC_END`."""
+        `DOC_END`. (`log_once`: as `TextFiles.read`; unused.)"""
         index, count = unit
         ds = self._get_builder().as_dataset(split=self.split, shuffle_files=False)
         ds = ds.shard(count, index) if count > 1 else ds
@@ -349,11 +386,14 @@ def _split_at_blank_lines(path, split_bytes):
     return units
 
 
-def _report_long_line(path, line_no, num_bytes, stats):
+def _report_long_line(path, line_no, num_bytes, stats, log_once):
     stats.long_lines.append(f"{path}:{line_no}")
-    logger.warning(
-        "corpus '%s' line %d is %d bytes long; a line is packed as one "
-        "sentence, so its tokens beyond the sequence length are dropped "
-        "(counted as truncated). Put one sentence or paragraph per line.",
+    log_once.warning(
+        (path, "long_line"),
+        "corpus '%s' line %d is %d bytes long; it is split into pieces of "
+        "the sequence length, but a file without line breaks has no "
+        "sentence or document boundaries. Put one sentence or paragraph per "
+        "line and blank lines between documents. (Reported once per file; "
+        "the summary counts all lines over 1 MB.)",
         path, line_no, num_bytes,
     )

@@ -53,8 +53,8 @@ def test_no_example_crosses_documents_and_b_continues_a(vocab):
         assert sentences[0] > last_sentence.get(doc, -1)
         last_sentence[doc] = sentences[-1]
     assert stats.documents == 12
-    assert stats.tokens == sum(len(s) for d in documents for s in d)
-    assert stats.tokens == stats.tokens_written + stats.tokens_truncated
+    assert stats.tokens_read == sum(len(s) for d in documents for s in d)
+    assert stats.tokens_read == stats.tokens_used + stats.tokens_truncated
 
 
 def test_lengths_and_segment_ids_match_the_seps(corpus_examples, vocab):
@@ -126,7 +126,7 @@ def test_text_pipeline_counts_every_token_it_reads(small_corpus, tokenizer):
     examples = list(kd.packed_examples(source, tokenizer, SEQ_LEN, 0, stats))
     lines = [l for l in small_corpus.read_text(encoding="utf-8").splitlines() if l.strip()]
     assert stats.lines == len(lines) and stats.documents == 38
-    assert stats.tokens == int(tokenizer.tokenize(lines).flat_values.shape[0])
-    written = sum(int(e[2].sum()) - len(_segments(e, tokenizer.vocab)[3]) - 1 for e in examples)
-    assert written == stats.tokens_written == stats.tokens - stats.tokens_truncated
+    assert stats.tokens_read == int(tokenizer.tokenize(lines).flat_values.shape[0])
+    used = sum(int(e[2].sum()) - len(_segments(e, tokenizer.vocab)[3]) - 1 for e in examples)
+    assert used == stats.tokens_used == stats.tokens_read - stats.tokens_truncated
     assert stats.examples == len(examples)

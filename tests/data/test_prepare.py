@@ -34,7 +34,8 @@ def test_prepare_tool_shards_read_back_exactly_the_in_memory_examples(tmp_path, 
     prepared = _examples(kd.packed_dataset(out, vocab, 64))
     _assert_same_examples(in_memory, prepared)
     assert summary["examples"] == len(in_memory)
-    assert summary["tokens_written"] + summary["tokens_truncated"] == summary["tokens"]
+    assert summary["tokens_used"] + summary["tokens_truncated"] == summary["tokens_read"]
+    assert "tokens: " in result.stdout and " read, " in result.stdout
     batch = next(iter(kd.pretraining_dataset(out, vocab, 64, batch_size=8, seed=0)))
     assert batch["mask_positions"].shape == (8, 9)
 
@@ -113,3 +114,20 @@ def test_old_prepared_dirs_with_seq_len_still_read_and_resume(tmp_path, small_co
             [small_corpus], out, sequence_length=64, normalization=keep_accents,
             split_bytes=100_000,
         )
+
+
+def test_run_started_before_long_line_splitting_is_not_resumed(tmp_path, small_corpus):
+    out = tmp_path / "prepared"
+    first = kd.prepare_pretraining_data([small_corpus], out, sequence_length=64, split_bytes=100_000)
+    # What the code before long-line splitting wrote: no `packing` setting,
+    # the token counts under their old names.
+    settings = json.loads((out / "settings.json").read_text())
+    del settings["packing"]
+    (out / "settings.json").write_text(json.dumps(settings))
+    os.remove(out / "prepared.json")
+    with pytest.raises(kd.DataError, match=r"holds a run with other settings \(packing\)"):
+        kd.prepare_pretraining_data([small_corpus], out, sequence_length=64, split_bytes=100_000)
+    old = {"tokens": 10, "tokens_written": 7, "tokens_truncated": 3, "examples": 2}
+    stats = kd.CorpusStats.from_dict(old)
+    assert (stats.tokens_read, stats.tokens_used, stats.tokens_truncated) == (10, 7, 3)
+    assert first["summary"]["tokens_read"] == first["summary"]["tokens_used"] + first["summary"]["tokens_truncated"]
