@@ -1,6 +1,12 @@
 #!/usr/bin/env python
 """Pre-trains an ELECTRA generator/discriminator pair with `model.fit`.
 
+`--objective mlm` trains the BERT-style baseline instead: one encoder of
+the discriminator's size as a masked LM (80/10/10 masking), through the
+same data, optimizer, run directory and export. Training FLOPs are logged
+(TensorBoard `epoch_train_flops`) and `--max-train-flops` /
+`--max-minutes` stop a run on a compute budget.
+
 With no flags it trains the `tiny` model on the public-domain corpus and the
 uncased vocab shipped in the package (a few minutes on a laptop CPU), saves
 the discriminator to `saved_models/` and shows it spotting a swapped word.
@@ -14,6 +20,8 @@ Example:
     python recipes/pretrain.py --preset small --corpus 'books/*.txt' \\
         --model-dir runs/small --mixed-precision bf16
     KERAS_BACKEND=jax python recipes/pretrain.py --model-dir runs/tiny_jax
+    python recipes/pretrain.py --objective mlm --model-dir runs/tiny_mlm \
+        --max-train-flops 2e14
     tensorboard --logdir runs/electra_tiny/logs
 """
 
@@ -24,6 +32,7 @@ import sys
 from keras_electra import cli
 from keras_electra.presets import PRESET_NAMES
 from keras_electra.pretrain.config import DISTRIBUTE_CHOICES
+from keras_electra.pretrain.config import OBJECTIVES
 from keras_electra.pretrain.config import PRECISION_POLICIES
 from keras_electra.pretrain.config import PretrainConfig
 
@@ -41,6 +50,10 @@ def build_parser():
     add("--preset", default="tiny", choices=PRESET_NAMES,
         help="model size; also picks the paper's seq-len, batch size, learning "
         "rate and steps (default: %(default)s, a 5-minute CPU run)")
+    add("--objective", default="electra", choices=tuple(OBJECTIVES),
+        help="electra: generator + discriminator (replaced-token detection); "
+        "mlm: the BERT-style baseline, one encoder of the discriminator's size "
+        "trained as a masked LM with 80/10/10 masking (default: %(default)s)")
     add("--config", action="append", default=[], metavar="FIELD=VALUE",
         help="override an ElectraConfig field, e.g. --config dropout=0.0 "
         "(repeatable)")
@@ -84,6 +97,14 @@ def build_parser():
     add("--seed", type=int, default=0,
         help="seed of initialization, data order, masking and sampling "
         "(default: %(default)s)")
+    add("--max-train-flops", type=float, default=None,
+        help="stop at the first step whose training FLOPs (3 x forward matrix "
+        "products, keras_electra.flops) reach this, e.g. 1e15; saved like a "
+        "normal end, and a re-run trains no further unless it is raised "
+        "(default: no limit)")
+    add("--max-minutes", type=float, default=None,
+        help="stop at the first step after this many minutes of training, "
+        "summed over resumed runs; saved like a normal end (default: no limit)")
     add = parser.add_argument_group("runtime").add_argument
     add("--mixed-precision", default="none", choices=tuple(PRECISION_POLICIES),
         help="compute dtype: bf16 (TPU, Ampere+ GPUs) or fp16 (with loss "
@@ -112,7 +133,7 @@ def build_parser():
         help="periodic checkpoints kept (default: %(default)s)")
     add("--demo", action=argparse.BooleanOptionalAction, default=True,
         help="after training, print each token's replaced probability for a "
-        "sentence with one word swapped (default: on)")
+        "sentence with one word swapped; electra only (default: on)")
     return parser
 
 
@@ -120,6 +141,7 @@ def config_from_args(args):
     """The `PretrainConfig` the flags ask for (resolved and checked)."""
     return PretrainConfig(
         preset=args.preset,
+        objective=args.objective,
         model_overrides=cli.parse_config_overrides(args.config),
         corpus=args.corpus,
         vocab=args.vocab,
@@ -128,7 +150,8 @@ def config_from_args(args):
             "sequence_length", "mask_rate", "batch_size", "steps",
             "learning_rate", "warmup_steps", "weight_decay", "grad_accum_steps",
             "seed", "mixed_precision", "xla", "distribute", "tpu", "model_dir",
-            "export_dir", "save_every", "keep_checkpoints", "demo")},
+            "export_dir", "save_every", "keep_checkpoints", "demo",
+            "max_train_flops", "max_minutes")},
     ).resolved()
 
 

@@ -69,6 +69,7 @@ def finetune_seeds(
     config=None,
     output_dir,
     preset="small",
+    config_overrides=None,
     vocab=None,
     lower_case=None,
     strip_accents=None,
@@ -92,6 +93,9 @@ def finetune_seeds(
         output_dir: str. Gets `results.json`, `vocab.txt` and `seed_N/`
             (`logs/`, `classifier.keras`).
         preset: str. Size of a random `init`.
+        config_overrides: dict or None. `ElectraConfig` fields of a random
+            `init` (e.g. the vocabulary size of the encoders it is compared
+            with).
         vocab: str or None. Defaults to the vocab `init` recorded.
         lower_case, strip_accents: bool or None. Override the
             normalization `init` recorded (lower-casing if none is).
@@ -104,7 +108,7 @@ def finetune_seeds(
     """
     seeds = list(seeds)
     keras.utils.set_random_seed(seeds[0])
-    loaded = load_encoder(init, preset=preset)
+    loaded = load_encoder(init, preset=preset, config_overrides=config_overrides)
     vocab = load_vocab(vocab or loaded.vocab_path)
     config = config or FinetuneConfig()
     check_compatible(loaded.encoder, vocab, config.sequence_length, source=loaded.source)
@@ -125,7 +129,7 @@ def finetune_seeds(
     for index, seed in enumerate(seeds):
         if index:  # A fresh copy of the initial weights for every seed.
             keras.utils.set_random_seed(seed)
-            loaded = load_encoder(init, preset=preset)
+            loaded = load_encoder(init, preset=preset, config_overrides=config_overrides)
         seed_dir = os.path.join(output_dir, f"seed_{seed}")
         start = time.time()
         classifier, result = finetune(

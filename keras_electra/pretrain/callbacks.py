@@ -232,3 +232,93 @@ class PeriodicCheckpoint(keras.callbacks.Callback):
         self.model.save_weights(path, overwrite=True)
         for old in self.run_directory.checkpoints()[: -self.keep]:
             os.remove(old)
+
+
+class ComputeBudget(keras.callbacks.Callback):
+    """Counts a run's training compute and stops it on a budget.
+
+    At each epoch end it adds `train_flops` (cumulative: optimizer step x
+    `flops_per_step`), `train_flops_per_step` and `train_seconds` (wall
+    time in `fit`, summed over resumed runs) to the logs, so that
+    `TensorBoardScalars` placed after it writes them, and records them in
+    the run directory (`RunDirectory.record_compute`, `run.json`'s
+    `compute`). Place it before `PeriodicCheckpoint` and `BackupAndRestore`:
+    a stop on budget is then saved as any epoch end.
+
+    After each optimizer update (never inside an accumulation of
+    micro-batches) it stops `fit` once `max_train_flops` or `max_seconds`
+    is reached; `stopped_by` then names the budget.
+
+    Args:
+        flops_per_step: float. Training FLOPs of one optimizer update
+            (`keras_electra.flops.train_flops_per_step`).
+        run_directory: `keras_electra.RunDirectory` or None.
+        max_train_flops: float or None. FLOPs budget; `None`: none.
+        max_seconds: float or None. Training-time budget; `None`: none.
+        start_seconds: float. Training time of the run before this `fit`.
+        extra: dict. More entries for the recorded compute.
+    """
+
+    def __init__(self, flops_per_step, run_directory=None, max_train_flops=None,
+                 max_seconds=None, start_seconds=0.0, extra=None):
+        super().__init__()
+        self.flops_per_step = float(flops_per_step)
+        self.run_directory = run_directory
+        self.max_train_flops = max_train_flops
+        self.max_seconds = max_seconds
+        self.start_seconds = float(start_seconds)
+        self.extra = dict(extra or {})
+        self.stopped_by = None
+        self._started = None
+        self._last_step = None
+
+    def train_seconds(self):
+        """Training time so far, this `fit` included."""
+        if self._started is None:
+            return self.start_seconds
+        return self.start_seconds + time.time() - self._started
+
+    def reached(self, step, seconds):
+        """The budget `step` and `seconds` reach (`"max_train_flops"` or
+        `"max_minutes"`), or `None`."""
+        if self.max_train_flops is not None and (
+                step * self.flops_per_step >= self.max_train_flops):
+            return "max_train_flops"
+        if self.max_seconds is not None and seconds >= self.max_seconds:
+            return "max_minutes"
+        return None
+
+    def compute(self, step, stopped_by=None):
+        """The compute record of optimizer step `step`."""
+        return {
+            "step": int(step),
+            "train_flops": step * self.flops_per_step,
+            "train_flops_per_step": self.flops_per_step,
+            "train_seconds": round(self.train_seconds(), 3),
+            "stopped_by": stopped_by,
+            **self.extra,
+        }
+
+    def on_train_begin(self, logs=None):
+        self._started = time.time()
+        self._last_step = optimizer_step(self.model)
+        self.stopped_by = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = optimizer_step(self.model)
+        if step == self._last_step:  # Inside a gradient accumulation.
+            return
+        self._last_step = step
+        reached = self.reached(step, self.train_seconds())
+        if reached:
+            self.stopped_by = reached
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        step = optimizer_step(self.model)
+        compute = self.compute(step, self.stopped_by)
+        if logs is not None:
+            for key in ("train_flops", "train_flops_per_step", "train_seconds"):
+                logs[key] = compute[key]
+        if self.run_directory is not None:
+            self.run_directory.record_compute(compute)

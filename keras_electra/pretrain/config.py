@@ -15,6 +15,12 @@ PRECISION_POLICIES = {"none": None, "bf16": "mixed_bfloat16", "fp16": "mixed_flo
 XLA_CHOICES = {"auto": "auto", "on": True, "off": False}
 DISTRIBUTE_CHOICES = ("auto", "none", "mirrored", "multi-worker", "tpu", "data-parallel")
 
+# The pre-training objectives and the data pipeline's replacement rule for
+# each: (mask_token_rate, random_token_rate) of the selected tokens.
+# ELECTRA: 85% [MASK], 15% kept; the BERT-style masked-LM baseline: 80%
+# [MASK], 10% a random token, 10% kept.
+OBJECTIVES = {"electra": (0.85, 0.0), "mlm": (0.8, 0.1)}
+
 # Settings a resumed run must share with the run in its directory: they fix
 # the weights' shapes, the data stream or the meaning of a saved step.
 # Steps, learning rate, warm-up and weight decay may change (as the
@@ -22,8 +28,11 @@ DISTRIBUTE_CHOICES = ("auto", "none", "mirrored", "multi-worker", "tpu", "data-p
 RESUME_KEYS = (
     "config", "corpus", "vocab_sha256", "lower_case", "strip_accents",
     "sequence_length", "batch_size", "grad_accum_steps", "save_every", "seed",
-    "mixed_precision", "mask_rate",
+    "mixed_precision", "mask_rate", "objective",
 )
+
+# The value a resume key has in runs recorded before it existed.
+RESUME_DEFAULTS = {"objective": "electra"}
 
 # How each setting is spelled on the command line, for error messages.
 FLAGS = {
@@ -35,6 +44,8 @@ FLAGS = {
     "seed": "--seed", "mixed_precision": "--mixed-precision",
     "corpus": "--corpus", "vocab_sha256": "--vocab", "lower_case": "--lower-case",
     "strip_accents": "--strip-accents", "model_dir": "--model-dir",
+    "objective": "--objective", "max_train_flops": "--max-train-flops",
+    "max_minutes": "--max-minutes",
 }
 
 
@@ -49,6 +60,10 @@ class PretrainConfig:
 
     Args:
         preset: str. Model size: `tiny`, `small`, `base` or `large`.
+        objective: str. `electra` (generator + discriminator, replaced-token
+            detection) or `mlm` (the BERT-style baseline: one encoder of
+            the discriminator's size trained as a masked LM, with BERT's
+            80/10/10 masking). A resume key.
         model_overrides: dict of `ElectraConfig` fields to override.
         corpus: list of str or None. Text files or globs, a directory of
             prepared shards, or `tfds:NAME[:SPLIT[:FEATURE]]`; `None` is
@@ -77,6 +92,13 @@ class PretrainConfig:
         save_every: int. Steps between checkpoints and TensorBoard points.
         keep_checkpoints: int. Periodic checkpoints kept.
         demo: bool. Print the replaced-token demo after training.
+        max_train_flops: float or None. Stop at the first optimizer step
+            whose training FLOPs (`keras_electra.flops`, cumulative over
+            the run) reach this; `None`: no limit. Not a resume key: raise
+            it to continue a run that stopped on it.
+        max_minutes: float or None. Stop at the first optimizer step after
+            this many minutes of training (summed over resumed runs);
+            `None`: no limit. Not a resume key.
 
     Example:
     ```python
@@ -87,6 +109,7 @@ class PretrainConfig:
     """
 
     preset: str = "tiny"
+    objective: str = "electra"
     model_overrides: dict = dataclasses.field(default_factory=dict)
     corpus: tuple = None
     vocab: str = None
@@ -109,6 +132,8 @@ class PretrainConfig:
     save_every: int = None
     keep_checkpoints: int = 3
     demo: bool = False
+    max_train_flops: float = None
+    max_minutes: float = None
 
     def resolved(self):
         """A copy with every default filled in and every value checked.
@@ -162,7 +187,12 @@ class PretrainConfig:
                 f"--batch-size {self.batch_size} is not divisible by "
                 f"--grad-accum-steps {self.grad_accum_steps}"
             )
-        for key, choices in (("mixed_precision", PRECISION_POLICIES),
+        for key in ("max_train_flops", "max_minutes"):
+            value = getattr(self, key)
+            if value is not None and not value > 0:
+                raise ValueError(f"{FLAGS[key]} must be positive, got {value}")
+        for key, choices in (("objective", OBJECTIVES),
+                             ("mixed_precision", PRECISION_POLICIES),
                              ("xla", XLA_CHOICES),
                              ("distribute", DISTRIBUTE_CHOICES)):
             if getattr(self, key) not in choices:
@@ -177,6 +207,16 @@ class PretrainConfig:
         return self.batch_size // self.grad_accum_steps
 
     @property
+    def mask_token_rate(self):
+        """Selected tokens the data pipeline sets to [MASK] (objective's)."""
+        return OBJECTIVES[self.objective][0]
+
+    @property
+    def random_token_rate(self):
+        """Selected tokens set to a random token (objective's)."""
+        return OBJECTIVES[self.objective][1]
+
+    @property
     def dtype_policy(self):
         """The Keras dtype policy of `mixed_precision` (`None`: float32)."""
         return PRECISION_POLICIES[self.mixed_precision]
@@ -188,6 +228,7 @@ class PretrainConfig:
         `vocab`, `vocab_sha256`, `corpus` paths) are added by `pretrain`.
         """
         return {
+            "objective": self.objective,
             "sequence_length": self.sequence_length,
             "batch_size": self.batch_size,
             "steps": self.steps,
@@ -196,6 +237,8 @@ class PretrainConfig:
             "weight_decay": self.weight_decay,
             "grad_accum_steps": self.grad_accum_steps,
             "mask_rate": self.mask_rate,
+            "mask_token_rate": self.mask_token_rate,
+            "random_token_rate": self.random_token_rate,
             "save_every": self.save_every,
             "seed": self.seed,
             "mixed_precision": self.mixed_precision,
@@ -215,7 +258,10 @@ def resume_conflict(old_settings, new_settings):
     `None` when a run with `new_settings` may resume one with `old_settings`.
     """
     for key in RESUME_KEYS:
-        old, new = old_settings.get(key), new_settings.get(key)
+        default = RESUME_DEFAULTS.get(key)
+        old, new = old_settings.get(key, default), new_settings.get(key, default)
+        if key == "config":
+            old, new = _with_defaults(old), _with_defaults(new)
         if old == new:
             continue
         if key == "config" and isinstance(old, dict) and isinstance(new, dict):
@@ -223,3 +269,17 @@ def resume_conflict(old_settings, new_settings):
             return f"config {field}={old.get(field)!r}, not {new.get(field)!r}"
         return f"{FLAGS.get(key, key)} {old!r}, not {new!r}"
     return None
+
+
+def _with_defaults(model_config):
+    """A recorded model config with the fields it predates at their
+    defaults (as `ElectraConfig.from_dict` loads it); as given when it is
+    not a usable config."""
+    if not isinstance(model_config, dict):
+        return model_config
+    from keras_electra.config import ElectraConfig
+
+    try:
+        return ElectraConfig.from_dict(model_config).to_dict()
+    except (TypeError, ValueError):
+        return model_config

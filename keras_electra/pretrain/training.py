@@ -1,5 +1,5 @@
-"""`pretrain`: one ELECTRA pre-training run, from text to a saved
-discriminator, resumable after a crash or kill."""
+"""`pretrain`: one ELECTRA (or masked-LM baseline) pre-training run, from
+text to a saved discriminator, resumable after a crash or kill."""
 
 import dataclasses
 import json
@@ -10,9 +10,12 @@ import time
 import keras
 
 from keras_electra import data
+from keras_electra import flops
 from keras_electra import optimization
 from keras_electra.config import ElectraConfig
 from keras_electra.models.electra_pretrainer import ElectraPretrainer
+from keras_electra.models.mlm_pretrainer import MaskedLMPretrainer
+from keras_electra.pretrain.callbacks import ComputeBudget
 from keras_electra.pretrain.callbacks import PeriodicCheckpoint
 from keras_electra.pretrain.callbacks import RandomStateBackup
 from keras_electra.pretrain.callbacks import StopAtStep
@@ -21,6 +24,7 @@ from keras_electra.pretrain.callbacks import Throughput
 from keras_electra.pretrain.callbacks import optimizer_step
 from keras_electra.pretrain.callbacks import restore_training_state
 from keras_electra.pretrain.config import PretrainConfig
+from keras_electra.pretrain.config import FLAGS
 from keras_electra.pretrain.config import XLA_CHOICES
 from keras_electra.pretrain.config import resume_conflict
 from keras_electra.pretrain.demo import print_replaced_token_demo
@@ -30,18 +34,24 @@ from keras_electra.run_directory import RunDirectory
 # The SavedModel's name under `export_dir` and in `models.config`.
 EXPORT_NAME = "electra"
 
+# The model each `PretrainConfig.objective` trains.
+PRETRAINERS = {"electra": ElectraPretrainer, "mlm": MaskedLMPretrainer}
+
 
 @dataclasses.dataclass
 class PretrainResult:
     """What `pretrain` returns.
 
     Args:
-        pretrainer: the trained `ElectraPretrainer`.
+        pretrainer: the trained `ElectraPretrainer` (`MaskedLMPretrainer`
+            for `objective="mlm"`).
         run_directory: `RunDirectory` holding the run.
         history: the `keras.callbacks.History` of this call's `fit`.
         start_step: int. The step this call started (resumed) from.
         final_step: int. The optimizer step reached.
         export_path: str or None. The SavedModel version written.
+        compute: dict. The run's training compute (`run.json`'s
+            `compute`): `train_flops`, `train_seconds`, `stopped_by`, ...
     """
 
     pretrainer: ElectraPretrainer
@@ -50,10 +60,19 @@ class PretrainResult:
     start_step: int
     final_step: int
     export_path: str = None
+    compute: dict = None
 
 
 def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
-    """Pre-trains an ELECTRA generator/discriminator pair with `model.fit`.
+    """Pre-trains an ELECTRA generator/discriminator pair with `model.fit`
+    (or, with `config.objective="mlm"`, the masked-LM baseline).
+
+    Training compute is counted by `keras_electra.flops` as the paper
+    counts it, logged to TensorBoard (`epoch_train_flops`, cumulative,
+    and `epoch_train_flops_per_step`) and recorded in `run.json`'s
+    `compute`. `config.max_train_flops` and `config.max_minutes` stop the
+    run at the first optimizer step that reaches them; the stop is saved
+    as a normal end, and a re-run with the same budget trains nothing.
 
     Everything is checked before the run directory is touched: the vocab,
     the model config, the corpus (it must pack into at least one sequence),
@@ -125,11 +144,15 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         "command": list(command) if command else None,
     }
     previous = claim_run_directory(run, record)
+    flops_per_step = flops.train_flops_per_step(
+        model_config, config.sequence_length, config.batch_size,
+        mask_rate=config.mask_rate, objective=config.objective,
+    )
 
     # === Model, optimizer, restored state ===
     with strategy.scope():
         keras.utils.set_random_seed(config.seed)
-        pretrainer = ElectraPretrainer(
+        pretrainer = PRETRAINERS[config.objective](
             model_config, seed=config.seed, dtype=config.dtype_policy
         )
         pretrainer.compile(
@@ -146,13 +169,15 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         start_step, start_epoch = restore_training_state(
             backup, pretrainer, run.random_state_file, config.save_every
         )
+        initialise_from_converted_checkpoint(run, pretrainer, start_step)
 
+    name = "ELECTRA" if config.objective == "electra" else "MLM baseline"
     print(
-        f"ELECTRA-{config.preset}: {pretrainer.count_params() / 1e6:.1f}M parameters | "
+        f"{name}-{config.preset}: {pretrainer.count_params() / 1e6:.1f}M parameters | "
         f"batch {config.batch_size} x seq {config.sequence_length} | "
         f"lr {config.learning_rate:g}, warm-up {config.warmup_steps} | "
         f"{replicas} replica(s), precision {config.mixed_precision} | "
-        f"run dir {run.path}",
+        f"{flops_per_step:.3g} train FLOPs/step | run dir {run.path}",
         flush=True,
     )
     if start_step:
@@ -164,17 +189,29 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
     # === Data: its position is a function of the step ===
     dataset = data.pretraining_dataset(
         source, vocab, config.sequence_length, config.micro_batch_size,
-        mask_rate=config.mask_rate, normalization=config.normalization,
+        mask_rate=config.mask_rate, mask_token_rate=config.mask_token_rate,
+        random_token_rate=config.random_token_rate,
+        normalization=config.normalization,
         seed=config.seed, repeat=True, config=model_config,
         start_batch=start_step * config.grad_accum_steps,
     )
 
     # === Train ===
-    remaining = max(0, config.steps - start_step)
+    budget = ComputeBudget(
+        flops_per_step, run,
+        max_train_flops=config.max_train_flops,
+        max_seconds=None if config.max_minutes is None else 60.0 * config.max_minutes,
+        start_seconds=(previous or {}).get("compute", {}).get("train_seconds", 0.0)
+        if start_step else 0.0,
+        extra={"flops_convention": flops.DEFAULT_CONVENTION, "objective": config.objective},
+    )
+    on_budget = budget.reached(start_step, budget.start_seconds) if start_step else None
+    remaining = 0 if on_budget else max(0, config.steps - start_step)
     # At each epoch end, in this order: logs (flushed), weights, random
     # states, then the backup that makes the step the resume point.
     callbacks = [
         StopAtStep(config.steps),
+        budget,
         Throughput(config.batch_size),
         TensorBoardScalars(run.logs_dir),
         PeriodicCheckpoint(run, keep=config.keep_checkpoints),
@@ -192,19 +229,34 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         verbose=verbose,
     )
     final_step = optimizer_step(pretrainer)
+    stopped_by = budget.stopped_by or on_budget
+    if stopped_by is None and final_step >= config.steps:
+        stopped_by = "steps"
+    compute = budget.compute(final_step, stopped_by)
     if remaining:
         summary = {
             k: round(float(v[-1]), 4) for k, v in history.history.items()
             if k in ("loss", "mlm_accuracy", "disc_auc", "disc_accuracy")
         }
         print(f"Trained steps {start_step}..{final_step} in "
-              f"{time.time() - started:.0f}s; last interval: "
-              f"{json.dumps(summary)}", flush=True)
+              f"{time.time() - started:.0f}s, {compute['train_flops']:.3g} "
+              f"train FLOPs in all; last interval: {json.dumps(summary)}",
+              flush=True)
+        if budget.stopped_by:
+            print(f"Stopped at step {final_step} of {config.steps}: "
+                  f"{_budget_text(config, budget.stopped_by, compute)}.",
+                  flush=True)
+    elif on_budget:
+        print(f"{run.path} stopped at step {final_step} on its budget: "
+              f"{_budget_text(config, on_budget, compute)}; nothing to train "
+              f"(raise {FLAGS[on_budget]} to continue).", flush=True)
     else:
         print(f"{run.path} is already at step {final_step} (--steps "
               f"{config.steps}); nothing to train.", flush=True)
 
     # === Save, export, demo ===
+    record = {**(run.read_record() or record), "compute": compute}
+    run.write_record(record)
     run.save_discriminator(pretrainer.discriminator, vocab.path, record)
     export_path = None
     if config.export_dir:
@@ -213,10 +265,23 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
               f"{export_path} (SavedModel for TF Serving)", flush=True)
     else:
         print(f"Saved the discriminator to {run.path} (for fine-tuning)", flush=True)
-    if config.demo:
+    if config.demo and config.objective == "electra":
         tokenizer = data.WordPieceTokenizer(vocab, config.normalization)
         print_replaced_token_demo(pretrainer, tokenizer)
-    return PretrainResult(pretrainer, run, history, start_step, final_step, export_path)
+    elif config.demo:
+        print("No replaced-token demo: --objective mlm trains no replaced-token "
+              "detector.", flush=True)
+    return PretrainResult(
+        pretrainer, run, history, start_step, final_step, export_path, compute
+    )
+
+
+def _budget_text(config, budget, compute):
+    if budget == "max_train_flops":
+        return (f"{compute['train_flops']:.3g} train FLOPs reach --max-train-flops "
+                f"{config.max_train_flops:g}")
+    return (f"{compute['train_seconds'] / 60:.1f} minutes of training reach "
+            f"--max-minutes {config.max_minutes:g}")
 
 
 def _optimizer(config, pretrainer):
@@ -232,6 +297,34 @@ def _optimizer(config, pretrainer):
         weight_decay=config.weight_decay,
         gradient_accumulation_steps=config.grad_accum_steps,
     )
+
+
+def initialise_from_converted_checkpoint(run, pretrainer, start_step):
+    """Initialise from the run directory's converted checkpoint when there
+    is no backup yet.
+
+    `python -m keras_electra convert DISC --generator GEN` writes a released
+    generator + discriminator pair as `checkpoints/step-00000000.weights.h5`
+    (`RunDirectory.converted_checkpoint`). A run in that directory that has
+    no backup to resume (`start_step` 0) starts from those weights instead
+    of random ones; the optimizer starts fresh.
+
+    Returns:
+        The checkpoint loaded, or `None`.
+    """
+    checkpoint = run.converted_checkpoint()
+    if start_step or checkpoint is None:
+        return None
+    try:
+        pretrainer.load_weights(checkpoint)
+    except Exception as e:  # h5py and Keras raise several types.
+        message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(
+            f"converted checkpoint '{checkpoint}' does not fit this run's "
+            f"model: {message}"
+        ) from None
+    print(f"Initialised from the converted checkpoint {checkpoint}.", flush=True)
+    return checkpoint
 
 
 def claim_run_directory(run, record):
@@ -250,7 +343,14 @@ def claim_run_directory(run, record):
             written then.
     """
     previous = run.read_record()
-    if previous is not None:
+    if previous is not None and previous.get("converted") is not None:
+        # A converted model (`python -m keras_electra convert`), not a run:
+        # this run starts in it (`initialise_from_converted_checkpoint`).
+        conflict = run.converted_conflict(record["settings"])
+        if conflict:
+            raise ValueError(conflict)
+        previous = None
+    elif previous is not None:
         conflict = resume_conflict(previous["settings"], record["settings"])
         if conflict:
             raise ValueError(
@@ -259,6 +359,8 @@ def claim_run_directory(run, record):
                 "was changed)"
             )
         record = {**record, "created": previous.get("created", record["created"])}
+        if previous.get("compute"):
+            record["compute"] = previous["compute"]
     elif os.path.isdir(run.path) and os.listdir(run.path):
         raise ValueError(
             f"--model-dir '{run.path}' is not empty and holds no run.json; "
@@ -286,11 +388,18 @@ def check_corpus_yields(source, vocab, config, model_config):
 
 def export_for_serving(pretrainer, config, vocab):
     """Exports the discriminator as a new SavedModel version under
-    `config.export_dir/electra/` and lists it in `models.config`."""
+    `config.export_dir/electra/` and lists it in `models.config`.
+
+    A masked-LM baseline has no replaced-token head: its encoder is
+    exported alone (the `encode` signatures; `serving_default` returns the
+    encoder outputs)."""
     from keras_electra import export
 
+    model = pretrainer
+    if isinstance(pretrainer, MaskedLMPretrainer):
+        model = pretrainer.discriminator
     path = export.export_discriminator(
-        pretrainer,
+        model,
         os.path.join(config.export_dir, EXPORT_NAME),
         vocab=vocab.path,
         sequence_length=config.sequence_length,

@@ -65,3 +65,34 @@ def test_resolving_imports_neither_keras_nor_tensorflow():
             "print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_objective_picks_the_masking_and_is_a_resume_key():
+    electra = PretrainConfig().resolved()
+    mlm = PretrainConfig(objective="mlm").resolved()
+    assert (electra.mask_token_rate, electra.random_token_rate) == (0.85, 0.0)
+    assert (mlm.mask_token_rate, mlm.random_token_rate) == (0.8, 0.1)
+    assert mlm.settings()["objective"] == "mlm"
+    assert mlm.settings()["random_token_rate"] == 0.1
+    assert "objective" in RESUME_KEYS
+    assert resume_conflict(electra.settings(), mlm.settings()) == (
+        "--objective 'electra', not 'mlm'")
+    # A run recorded before the objective existed was an ELECTRA run.
+    old = {k: v for k, v in electra.settings().items() if k != "objective"}
+    assert resume_conflict(old, electra.settings()) is None
+    assert resume_conflict(old, mlm.settings()) == "--objective 'electra', not 'mlm'"
+
+
+def test_compute_budgets_are_checked_and_may_change_on_resume():
+    for key in ("max_train_flops", "max_minutes"):
+        assert key not in RESUME_KEYS
+        assert PretrainConfig(**{key: None}).resolved()
+    old = PretrainConfig(max_train_flops=1e12, max_minutes=5).resolved()
+    new = PretrainConfig(max_train_flops=1e15, max_minutes=60).resolved()
+    assert resume_conflict(old.settings(), new.settings()) is None
+    with pytest.raises(ValueError, match="--max-train-flops must be positive, got 0"):
+        PretrainConfig(max_train_flops=0).resolved()
+    with pytest.raises(ValueError, match="--max-minutes must be positive, got -1"):
+        PretrainConfig(max_minutes=-1).resolved()
+    with pytest.raises(ValueError, match="--objective 'bert' is not one of electra, mlm"):
+        PretrainConfig(objective="bert").resolved()
