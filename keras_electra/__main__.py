@@ -5,9 +5,19 @@ Loads an exported discriminator (`tools/export.py`), runs its
 with the probability that it was replaced; tokens at or above `--threshold`
 are marked as suspicious. The `keras-electra` console script runs the same.
 
+`python -m keras_electra convert SOURCE --output-dir DIR` converts a
+published checkpoint (a Hugging Face directory, Google's TF1 checkpoint or
+a keras-hub preset) into a run directory that `finetune_glue.py --init`,
+`tools/export.py` and `pretrain.py --model-dir` take; `--to hf` writes a
+run directory in the Hugging Face layout.
+
 Example:
     python -m keras_electra score "the chef ate the meal" \\
         --model saved_models/electra
+    python -m keras_electra convert electra-small-discriminator \\
+        --generator electra-small-generator --output-dir runs/electra_small
+    python -m keras_electra convert runs/electra_small --to hf \\
+        --output-dir hf/electra_small
 """
 
 import os
@@ -55,7 +65,142 @@ def build_parser():
         "--color", choices=("auto", "always", "never"), default="auto",
         help="highlight suspicious tokens in red (default: on a terminal)",
     )
+    add_convert_parser(commands, parser)
     return parser
+
+
+CONVERT_HELP = """Converts a published ELECTRA checkpoint into a keras_electra run
+directory (run.json, electra_discriminator.keras, electra_vocab.txt and, for
+a generator + discriminator pair, checkpoints/step-00000000.weights.h5), or
+with --to hf a run directory into the Hugging Face layout."""
+
+
+def add_convert_parser(commands, parser):
+    convert = commands.add_parser(
+        "convert", help="convert published checkpoints to a run directory "
+        "(or a run directory to Hugging Face's layout)",
+        description=CONVERT_HELP,
+    )
+    convert.error = parser.error
+    convert.add_argument(
+        "source", metavar="SOURCE",
+        help="a Hugging Face model directory, a TF1 checkpoint (directory or "
+        "model.ckpt-N prefix), a keras-hub preset directory; with --to hf a "
+        "keras_electra run directory",
+    )
+    convert.add_argument("--output-dir", required=True, help="new or empty directory")
+    convert.add_argument(
+        "--from", dest="source_format", choices=("hf", "tf1", "keras-hub"),
+        default=None, help="SOURCE's format (default: detected)",
+    )
+    convert.add_argument(
+        "--to", dest="target", choices=("keras", "hf"), default="keras",
+        help="keras: a keras_electra run directory (default); hf: SOURCE is a "
+        "run directory, written in the Hugging Face layout",
+    )
+    convert.add_argument(
+        "--generator", default=None, metavar="GEN_SOURCE",
+        help="the generator (e.g. an ElectraForMaskedLM directory), converted "
+        "with SOURCE as one pretrainer",
+    )
+    convert.add_argument(
+        "--vocab", default=None,
+        help="vocab file (default: SOURCE's vocab.txt, else the bundled uncased "
+        "vocab when its size fits)",
+    )
+    convert.add_argument(
+        "--num-heads", type=int, default=None,
+        help="attention heads of a TF1 checkpoint (default: hidden size / 64)",
+    )
+    cli.add_normalization_flags(
+        convert, default_help="tokenizer_config.json's, else lower-case"
+    )
+
+
+def convert(args, out=sys.stdout):
+    """Runs the `convert` command; returns the exit status."""
+    if args.num_heads is not None and args.num_heads < 1:
+        _fail(f"--num-heads must be positive, got {args.num_heads}")
+    if os.path.isfile(args.output_dir) or (
+        os.path.isdir(args.output_dir) and os.listdir(args.output_dir)
+    ):
+        _fail(f"--output-dir '{args.output_dir}' is not empty")
+    if args.target == "hf":
+        for flag, value in (("--generator", args.generator), ("--vocab", args.vocab),
+                            ("--from", args.source_format),
+                            ("--num-heads", args.num_heads)):
+            if value is not None:
+                _fail(f"{flag} does not apply to --to hf (SOURCE is a run directory)")
+        from keras_electra.run_directory import RunDirectory
+
+        run = RunDirectory(args.source)
+        if not os.path.isdir(args.source):
+            _fail(f"run directory '{args.source}' does not exist")
+        if not (run.holds_run() or run.is_finished()):
+            _fail(f"'{args.source}' is not a keras_electra run directory (no "
+                  "run.json or electra_discriminator.keras)")
+    else:
+        for flag, path in (("SOURCE", args.source), ("--generator", args.generator)):
+            if path is not None and not (
+                os.path.exists(path) or os.path.exists(path + ".index")
+            ):
+                _fail(f"{flag} '{path}' does not exist")
+        if args.vocab is not None and not os.path.isfile(args.vocab):
+            _fail(f"--vocab '{args.vocab}' does not exist")
+    from keras_electra.checkpoints import run_conversion as converted
+
+    try:
+        # The Hugging Face reader needs neither Keras nor TensorFlow: a bad
+        # source fails here, before the slow imports.
+        if args.target != "hf":
+            with cli.quiet_stderr():  # The TF1 and keras-hub readers load TF.
+                source = converted.read_source(
+                    args.source, args.source_format, args.num_heads
+                )
+                generator = None
+                if args.generator is not None:
+                    generator = converted.read_source(
+                        args.generator, args.source_format, args.num_heads
+                    )
+            converted.check_sources(source, generator)
+        with cli.quiet_stderr():
+            import keras  # noqa: F401  (TensorFlow's start-up logs silenced)
+
+            import keras_electra
+
+            keras_electra.register_keras_objects()
+        if args.target == "hf":
+            written = converted.run_directory_to_hf(args.source, args.output_dir)
+            print(f"wrote {args.output_dir} ({written['discriminator']})", file=out)
+            if written["generator"]:
+                print(f"wrote {written['generator']} (ElectraForMaskedLM)", file=out)
+            return 0
+        normalization = None
+        if args.lower_case is not None or args.strip_accents is not None:
+            normalization = cli.normalization_from_args(
+                args, source.get("normalization")
+            )
+        run, summary = converted.write_run_directory(
+            source, args.output_dir, generator=generator, vocab=args.vocab,
+            normalization=normalization, command=["python", "-m", "keras_electra"]
+            + list(sys.argv[1:]),
+            warn=lambda line: print(line, file=sys.stderr),
+        )
+    except (ValueError, OSError) as e:
+        _fail(cli.first_line(e))
+    config = summary["config"]
+    for note in summary["notes"]:
+        print(f"note: {note}", file=out)
+    what = "generator + discriminator" if summary["pair"] else "discriminator"
+    print(
+        f"converted {what} ({source['format']}) -> {run.path}: "
+        f"{config.num_layers} layers x {config.hidden_dim} hidden"
+        + (f", generator {config.generator_depth} x {config.generator_hidden_dim}"
+           if summary["pair"] else "")
+        + f", vocab {config.vocabulary_size}, activation {config.activation}",
+        file=out,
+    )
+    return 0
 
 
 def score(args, out=sys.stdout):
@@ -122,6 +267,8 @@ def main(argv=None):
     try:
         if args.command == "score":
             return score(args)
+        if args.command == "convert":
+            return convert(args)
     except KeyboardInterrupt:
         _fail("interrupted")
     return 2

@@ -10,6 +10,10 @@ from keras_electra.presets import get_preset
 # each preset's `pretraining["mask_rate"]`).
 RETIRED_FIELDS = frozenset({"mask_rate"})
 
+# The values of `ElectraConfig.activation`: exact (erf) gelu, and the tanh
+# approximation that keras-hub's `ElectraBackbone` uses.
+ACTIVATIONS = ("gelu", "gelu_approximate")
+
 
 @dataclasses.dataclass(frozen=True)
 class ElectraConfig:
@@ -43,6 +47,11 @@ class ElectraConfig:
         mlm_weight: float. Weight of the generator's masked-LM loss.
         disc_weight: float. Weight of the discriminator loss (lambda = 50).
         temperature: float. Sampling temperature of the generator.
+        activation: str. Every gelu of the model (feed-forward layers and
+            both heads): `"gelu"`, exact (erf) gelu as Google's and Hugging
+            Face's ELECTRA use (the default), or `"gelu_approximate"`, the
+            tanh approximation of keras-hub's `ElectraBackbone` weights.
+            Configs written before this field load with `"gelu"`.
 
     Example:
     ```python
@@ -67,6 +76,7 @@ class ElectraConfig:
     mlm_weight: float = 1.0
     disc_weight: float = 50.0
     temperature: float = 1.0
+    activation: str = "gelu"
 
     def __post_init__(self):
         for name in (
@@ -100,6 +110,11 @@ class ElectraConfig:
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(
                 f"ElectraConfig.dropout must be in [0, 1), got {self.dropout!r}."
+            )
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"ElectraConfig.activation must be one of "
+                f"{', '.join(ACTIVATIONS)}, got {self.activation!r}."
             )
         if self.temperature <= 0:
             raise ValueError(

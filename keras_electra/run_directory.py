@@ -5,7 +5,7 @@ it. Every file name lives here:
 
 | path | what | written |
 |---|---|---|
-| `run.json` | the resolved settings (model config, data, normalization, optimizer) and the command line | at start, before training |
+| `run.json` | the resolved settings (model config, data, normalization, optimizer) and the command line; `compute`: training FLOPs and seconds so far | at start, before training; `compute` every `save_every` steps |
 | `backup/` | Keras `BackupAndRestore`: the full training state a re-run resumes from | every `save_every` steps |
 | `backup_random_state.json` | the `SeedGenerator` states (and epoch) per saved step | before each backup |
 | `checkpoints/step-NNNNNNNN.weights.h5` | periodic weights of the whole pretrainer | every `save_every` steps |
@@ -13,6 +13,15 @@ it. Every file name lives here:
 | `electra_discriminator.keras` | the trained discriminator encoder | at the end |
 | `electra_vocab.txt` | its vocab | at the end |
 | `electra_run.json` | a copy of `run.json` beside the encoder | at the end |
+| `electra_discriminator_head.npz` | the replaced-token head of a converted discriminator without a generator (Hugging Face tensor names) | by `python -m keras_electra convert` |
+
+`python -m keras_electra convert` writes a *converted* directory: `run.json`
+(and its copy) with a `converted` record (source, format) and settings
+`config`, `vocab`, `vocab_sha256`, `lower_case`, `strip_accents`,
+`sequence_length`, `source`; the discriminator and vocab as above; and for a
+generator + discriminator pair the whole pretrainer as
+`checkpoints/step-00000000.weights.h5`, which a pre-training run started in
+the directory initialises from.
 
 Directories written by earlier versions (settings key `seq_len`, `mask_rate`
 inside the model config, no `strip_accents`) read the same way.
@@ -36,6 +45,9 @@ LOGS_DIR = "logs"
 DISCRIMINATOR_FILE = "electra_discriminator.keras"
 VOCAB_FILE = "electra_vocab.txt"
 FINAL_RUN_FILE = "electra_run.json"
+CONVERTED_HEAD_FILE = "electra_discriminator_head.npz"
+# The step of a converted checkpoint: pre-training never saves step 0.
+CONVERTED_STEP = 0
 
 
 def upgraded_settings(settings):
@@ -114,6 +126,10 @@ class RunDirectory:
     @property
     def final_run_file(self):
         return self._join(FINAL_RUN_FILE)
+
+    @property
+    def converted_head_file(self):
+        return self._join(CONVERTED_HEAD_FILE)
 
     def checkpoint_path(self, step):
         """Where the periodic checkpoint of optimizer step `step` goes."""
@@ -194,6 +210,24 @@ class RunDirectory:
         """The recorded pre-training sequence length, or `None`."""
         return self.settings().get("sequence_length")
 
+    # === Training compute ===
+    def compute(self):
+        """`run.json`'s `compute` record (`{}` when there is none): the
+        optimizer `step`, `train_flops` (cumulative),
+        `train_flops_per_step`, `train_seconds` and `stopped_by` (the
+        budget a run stopped on: `max_train_flops`, `max_minutes`, `steps`
+        once finished, or `None`)."""
+        record = self.read_record() or self.read_record(final=True) or {}
+        return dict(record.get("compute") or {})
+
+    def record_compute(self, compute):
+        """Writes `compute` into `run.json` (which must exist)."""
+        record = self.read_record()
+        if record is None:
+            raise ValueError(f"'{self.run_file}' does not exist")
+        record["compute"] = dict(compute)
+        self.write_record(record)
+
     # === What pre-training writes at the end ===
     def save_discriminator(self, discriminator, vocab_path, record):
         """Saves the trained discriminator with its vocab and run record:
@@ -202,6 +236,81 @@ class RunDirectory:
         discriminator.save(self.discriminator_file)
         shutil.copyfile(vocab_path, self.vocab_file)
         _write_json(self.final_run_file, record)
+
+
+    # === Converted checkpoints (`python -m keras_electra convert`) ===
+    def converted(self):
+        """The `converted` record of a directory written by `convert`
+        (`source`, `format`, `generator`, ...), or `None`."""
+        for final in (False, True):
+            record = self.read_record(final=final)
+            if record is not None:
+                if record.get("converted") is not None:
+                    return dict(record["converted"])
+        return None
+
+    def converted_checkpoint(self):
+        """The converted pair's weights a pre-training run starts from
+        (`checkpoints/step-00000000.weights.h5`), or `None`."""
+        path = self.checkpoint_path(CONVERTED_STEP)
+        return path if os.path.isfile(path) else None
+
+    def converted_conflict(self, settings):
+        """Why a pre-training run with `settings` cannot start from this
+        converted directory (one line naming the flags to pass), or `None`.
+        """
+        if self.converted_checkpoint() is None:
+            return (
+                f"--model-dir '{self.path}' holds a converted discriminator "
+                "without a generator; pre-training needs the pair: convert "
+                "again with --generator"
+            )
+        converted = (self.read_record(final=True) or {}).get("settings") or {}
+        old = converted.get("config") or {}
+        new = settings.get("config") or {}
+        flags = [
+            f"--config {k}={json.dumps(old[k])}"
+            for k in sorted(old) if k in new and new[k] != old[k]
+        ]
+        if converted.get("vocab_sha256") != settings.get("vocab_sha256"):
+            flags.append(f"--vocab {self.vocab_file}")
+        for key in ("lower_case", "strip_accents"):
+            if key in converted and converted[key] != settings.get(key):
+                flag = key.replace("_", "-")
+                flags.append(f"--{flag}" if converted[key] else f"--no-{flag}")
+        if settings.get("objective", "electra") != "electra":
+            flags.append("--objective electra")
+        if not flags:
+            return None
+        return (
+            f"--model-dir '{self.path}' holds a converted ELECTRA model; "
+            f"continue it with {' '.join(flags)} (nothing was changed)"
+        )
+
+    def save_converted(self, record, discriminator, vocab_path, pretrainer=None,
+                       head_arrays=None):
+        """Writes a converted directory (see the module docstring).
+
+        Args:
+            record: dict. The run record (`converted` and `settings`).
+            discriminator: `ElectraEncoder` to save as
+                `electra_discriminator.keras`.
+            vocab_path: str. The vocab to copy.
+            pretrainer: `ElectraPretrainer` or None. Saved whole as the
+                step-0 checkpoint.
+            head_arrays: dict of numpy arrays or None. The discriminator
+                head without a pretrainer (`electra_discriminator_head.npz`).
+        """
+        os.makedirs(self.path, exist_ok=True)
+        if pretrainer is not None:
+            os.makedirs(self.checkpoints_dir, exist_ok=True)
+            pretrainer.save_weights(self.checkpoint_path(CONVERTED_STEP))
+        if head_arrays is not None:
+            import numpy as np
+
+            np.savez(self.converted_head_file, **head_arrays)
+        self.write_record(record)
+        self.save_discriminator(discriminator, vocab_path, record)
 
 
 def _write_json(path, value):

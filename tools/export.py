@@ -102,6 +102,10 @@ def find_source(source):
         if not isinstance(settings.get("config"), dict):
             raise ValueError(f"unreadable {run.run_file}: no model config")
         checkpoint = run.latest_checkpoint()
+        if checkpoint is None and run.is_finished():
+            # A converted discriminator without a generator
+            # (`python -m keras_electra convert`): the encoder and its head.
+            return "discriminator", run.discriminator_file, settings
         if checkpoint is None:
             raise ValueError(
                 f"run directory '{source}' has no checkpoints/step-*.weights.h5 yet"
@@ -121,7 +125,7 @@ def load_model(kind, path, settings):
 
     keras_electra.register_keras_objects()
     try:
-        if kind == "keras":
+        if kind in ("keras", "discriminator"):
             return keras.models.load_model(path, compile=False)
         model = keras_electra.ElectraPretrainer(settings["config"])
         model.load_weights(path)
@@ -183,8 +187,13 @@ def main(argv=None):
     else:
         name = args.name or "electra"
         base = os.path.join(args.saved_models, name)
+        head = None
+        if kind == "discriminator":
+            from keras_electra.checkpoints.run_conversion import load_discriminator_head
+
+            head = load_discriminator_head(args.source, model)
         with cli.quiet_stderr():
-            path = export.export_discriminator(model, base, **common)
+            path = export.export_discriminator(model, base, head=head, **common)
     print(f"exported {model_file} -> {path}")
     if args.models_config:
         config = export.write_models_config(

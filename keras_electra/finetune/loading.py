@@ -10,6 +10,7 @@ from keras_electra.data.errors import DataError
 from keras_electra.models.electra_classifier import ElectraClassifier
 from keras_electra.models.electra_encoder import ElectraEncoder
 from keras_electra.models.electra_pretrainer import ElectraPretrainer
+from keras_electra.models.mlm_pretrainer import MaskedLMPretrainer
 from keras_electra.run_directory import DISCRIMINATOR_FILE
 from keras_electra.run_directory import RunDirectory
 
@@ -100,6 +101,7 @@ def _encoder_from_config(config):
         max_sequence_length=config.max_sequence_length,
         num_segments=config.num_segments,
         dropout=config.dropout,
+        activation=config.activation,
         name="discriminator",
     )
 
@@ -119,7 +121,7 @@ def _encoder_from_keras_file(path):
         raise DataError(f"cannot load '{path}': {message}") from None
     if isinstance(model, ElectraEncoder):
         return model
-    if isinstance(model, ElectraPretrainer):
+    if isinstance(model, (ElectraPretrainer, MaskedLMPretrainer)):
         return standalone_copy(model.discriminator)
     if isinstance(model, ElectraClassifier):
         return model.encoder
@@ -153,7 +155,10 @@ def _load_run_directory(directory):
         config = ElectraConfig.from_dict(run.model_config())
     except (TypeError, ValueError) as e:
         raise DataError(f"'{run.run_file}' has no usable model config: {e}") from None
-    pretrainer = ElectraPretrainer(config)
+    # A run of the MLM baseline checkpoints its own model; both keep the
+    # encoder fine-tuning takes as `.discriminator`.
+    objective = run.settings().get("objective", "electra")
+    pretrainer = (MaskedLMPretrainer if objective == "mlm" else ElectraPretrainer)(config)
     try:
         pretrainer.load_weights(checkpoint)
     except Exception as e:  # h5py and Keras raise several types.

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_electra.layers.activations import electra_activation
 from keras_electra.layers.initializers import electra_kernel_initializer
 
 
@@ -13,6 +14,8 @@ class ElectraDiscriminatorHead(keras.layers.Layer):
     Args:
         hidden_dim: int. Width of the intermediate dense layer (the
             discriminator's hidden size in the original).
+        activation: str. `"gelu"` (exact, the default) or
+            `"gelu_approximate"` (tanh), as the encoder uses.
 
     Example:
     ```python
@@ -21,12 +24,12 @@ class ElectraDiscriminatorHead(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, hidden_dim, **kwargs):
+    def __init__(self, hidden_dim, activation="gelu", **kwargs):
         super().__init__(**kwargs)
         # === Layers ===
         self.dense = keras.layers.Dense(
             hidden_dim,
-            activation="gelu",
+            activation=electra_activation(activation),
             kernel_initializer=electra_kernel_initializer(),
             dtype=self.dtype_policy,
             name="dense",
@@ -37,6 +40,7 @@ class ElectraDiscriminatorHead(keras.layers.Layer):
         )
         # === Config ===
         self.hidden_dim = hidden_dim
+        self.activation = activation
 
     def build(self, sequence_shape):
         self.dense.build(sequence_shape)
@@ -51,5 +55,7 @@ class ElectraDiscriminatorHead(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"hidden_dim": self.hidden_dim})
+        config.update(
+            {"hidden_dim": self.hidden_dim, "activation": self.activation}
+        )
         return config

@@ -4,6 +4,8 @@ import keras
 from keras_hub.layers import TransformerEncoder
 from keras_hub.models import Backbone
 
+from keras_electra.layers.activations import check_activation
+from keras_electra.layers.activations import electra_activation
 from keras_electra.layers.embeddings import ElectraEmbeddings
 from keras_electra.layers.initializers import LAYER_NORM_EPSILON
 from keras_electra.layers.initializers import electra_kernel_initializer
@@ -40,6 +42,9 @@ class ElectraEncoder(Backbone):
         max_sequence_length: int. Number of position embeddings.
         num_segments: int. Number of segment embeddings.
         dropout: float. Dropout rate everywhere.
+        activation: str. The feed-forward activation: `"gelu"` (exact erf
+            gelu, the default, as Google's and Hugging Face's ELECTRA) or
+            `"gelu_approximate"` (tanh, as keras-hub's `ElectraBackbone`).
         embeddings: `ElectraEmbeddings` or None. A block to share with
             another tower; `None` creates one. Not part of the config.
         dtype: dtype policy of every layer.
@@ -65,11 +70,13 @@ class ElectraEncoder(Backbone):
         max_sequence_length=512,
         num_segments=2,
         dropout=0.1,
+        activation="gelu",
         embeddings=None,
         dtype=None,
         **kwargs,
     ):
         embedding_dim = embedding_dim or hidden_dim
+        check_activation(activation)
         # === Layers ===
         if embeddings is None:
             embeddings = ElectraEmbeddings(
@@ -100,7 +107,7 @@ class ElectraEncoder(Backbone):
                 intermediate_dim=intermediate_dim,
                 num_heads=num_heads,
                 dropout=dropout,
-                activation="gelu",
+                activation=electra_activation(activation),
                 layer_norm_epsilon=LAYER_NORM_EPSILON,
                 kernel_initializer=electra_kernel_initializer(),
                 dtype=dtype,
@@ -138,6 +145,7 @@ class ElectraEncoder(Backbone):
         self.max_sequence_length = max_sequence_length
         self.num_segments = num_segments
         self.dropout = dropout
+        self.activation = activation
 
     @property
     def token_embedding(self):
@@ -157,6 +165,7 @@ class ElectraEncoder(Backbone):
             "max_sequence_length": self.max_sequence_length,
             "num_segments": self.num_segments,
             "dropout": self.dropout,
+            "activation": self.activation,
         }
 
     @classmethod

@@ -87,6 +87,7 @@ class ElectraPretrainer(keras.Model):
             max_sequence_length=config.max_sequence_length,
             num_segments=config.num_segments,
             dropout=config.dropout,
+            activation=config.activation,
             embeddings=self.embeddings,
             dtype=dtype,
         )
@@ -110,10 +111,15 @@ class ElectraPretrainer(keras.Model):
         # feed float32 sampling and loss, and keras-hub's MaskedLMHead adds
         # its float32 bias without autocasting.
         self.generator_head = electra_generator_head(
-            self.embeddings.token_embedding, dtype="float32"
+            self.embeddings.token_embedding,
+            dtype="float32",
+            activation=config.activation,
         )
         self.discriminator_head = ElectraDiscriminatorHead(
-            config.hidden_dim, dtype=dtype, name="discriminator_head"
+            config.hidden_dim,
+            activation=config.activation,
+            dtype=dtype,
+            name="discriminator_head",
         )
         self.generator_head.build(
             (None, None, config.generator_hidden_dim), (None, None)
