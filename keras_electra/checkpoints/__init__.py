@@ -22,7 +22,7 @@ Importing this package is cheap: the modules load on first use.
 
 import importlib
 
-_MODULES = ("convert", "hf", "keras_hub", "run_conversion", "tf1")
+_MODULES = ("canonical", "convert", "hf", "keras_hub", "run_conversion", "tf1")
 
 
 def __getattr__(name):

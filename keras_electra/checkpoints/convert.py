@@ -18,6 +18,8 @@ error naming the tensor.
 
 import numpy as np
 
+from keras_electra.checkpoints.canonical import hf_config
+
 from keras_electra.config import ElectraConfig
 
 # Hugging Face `hidden_act` -> `ElectraConfig.activation`.
@@ -194,31 +196,21 @@ def hf_config_of(config, tower="discriminator"):
             config.hidden_dim, config.num_heads, config.intermediate_dim,
             config.num_layers,
         )
-    return {
-        "model_type": "electra",
-        "vocab_size": config.vocabulary_size,
-        "embedding_size": config.embedding_dim,
-        "hidden_size": hidden,
-        "num_hidden_layers": layers,
-        "num_attention_heads": heads,
-        "intermediate_size": intermediate,
-        "hidden_act": HF_ACTIVATION_NAMES[config.activation],
-        "hidden_dropout_prob": config.dropout,
-        "attention_probs_dropout_prob": config.dropout,
-        "max_position_embeddings": config.max_sequence_length,
-        "type_vocab_size": config.num_segments,
-        "initializer_range": 0.02,
-        "layer_norm_eps": LAYER_NORM_EPSILON,
-        "summary_type": "first",
-        "summary_use_proj": True,
-        "summary_activation": "gelu",
-        "summary_last_dropout": 0.1,
-        "pad_token_id": 0,
-        "position_embedding_type": "absolute",
-        "use_cache": True,
-        "classifier_dropout": None,
-        "tie_word_embeddings": True,
-    }
+    return hf_config(
+        vocab_size=config.vocabulary_size,
+        embedding_size=config.embedding_dim,
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=intermediate,
+        hidden_act=HF_ACTIVATION_NAMES[config.activation],
+        hidden_dropout_prob=config.dropout,
+        attention_probs_dropout_prob=config.dropout,
+        max_position_embeddings=config.max_sequence_length,
+        type_vocab_size=config.num_segments,
+        layer_norm_eps=LAYER_NORM_EPSILON,
+        use_cache=True,
+    )
 
 
 # === Layout changes: canonical (torch) -> Keras, and back ===

@@ -29,21 +29,12 @@ import os
 
 import numpy as np
 
-_CONFIG_DEFAULTS = {
-    "model_type": "electra",
-    "hidden_act": "gelu_new",
-    "initializer_range": 0.02,
-    "layer_norm_eps": 1e-12,
-    "summary_type": "first",
-    "summary_use_proj": True,
-    "summary_activation": "gelu",
-    "summary_last_dropout": 0.1,
-    "pad_token_id": 0,
-    "position_embedding_type": "absolute",
-    "classifier_dropout": None,
-    "tie_word_embeddings": True,
-    "architectures": ["ElectraForPreTraining"],
-}
+from keras_electra.checkpoints.canonical import hf_config
+
+_CONFIG_DEFAULTS = hf_config(
+    hidden_act="gelu_new",
+    architectures=["ElectraForPreTraining"],
+)
 
 
 def _numpy(variable):

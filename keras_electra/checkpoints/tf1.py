@@ -41,25 +41,16 @@ import os
 
 import numpy as np
 
+from keras_electra.checkpoints.canonical import hf_config
+
 # What `ElectraConfig` holds besides the sizes read from the variables. The
 # original code uses exact (erf) gelu, LayerNorm epsilon 1e-12 (the default
 # of `tf.contrib.layers.layer_norm`), dropout 0.1 and 2 segment types.
-_CONFIG_DEFAULTS = {
-    "model_type": "electra",
-    "hidden_act": "gelu",
-    "hidden_dropout_prob": 0.1,
-    "attention_probs_dropout_prob": 0.1,
-    "initializer_range": 0.02,
-    "layer_norm_eps": 1e-12,
-    "summary_type": "first",
-    "summary_use_proj": True,
-    "summary_activation": "gelu",
-    "summary_last_dropout": 0.1,
-    "pad_token_id": 0,
-    "position_embedding_type": "absolute",
-    "classifier_dropout": None,
-    "tie_word_embeddings": True,
-}
+_CONFIG_DEFAULTS = hf_config(
+    hidden_act="gelu",
+    hidden_dropout_prob=0.1,
+    attention_probs_dropout_prob=0.1,
+)
 
 # Per transformer layer: (TF1 name under `layer_N/`, HF name under
 # `layer.N.`, is a dense kernel).

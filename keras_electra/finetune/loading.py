@@ -11,6 +11,7 @@ from keras_electra.models.electra_classifier import ElectraClassifier
 from keras_electra.models.electra_encoder import ElectraEncoder
 from keras_electra.models.electra_pretrainer import ElectraPretrainer
 from keras_electra.models.mlm_pretrainer import MaskedLMPretrainer
+from keras_electra.models.towers import discriminator_tower
 from keras_electra.run_directory import DISCRIMINATOR_FILE
 from keras_electra.run_directory import RunDirectory
 
@@ -91,19 +92,7 @@ def load_encoder(init=None, preset="small", config_overrides=None):
 
 
 def _encoder_from_config(config):
-    return ElectraEncoder(
-        vocabulary_size=config.vocabulary_size,
-        num_layers=config.num_layers,
-        hidden_dim=config.hidden_dim,
-        num_heads=config.num_heads,
-        intermediate_dim=config.intermediate_dim,
-        embedding_dim=config.embedding_dim,
-        max_sequence_length=config.max_sequence_length,
-        num_segments=config.num_segments,
-        dropout=config.dropout,
-        activation=config.activation,
-        name="discriminator",
-    )
+    return discriminator_tower(config)
 
 
 def standalone_copy(encoder):

@@ -5,15 +5,17 @@ from keras import ops
 
 from keras_electra.config import ElectraConfig
 from keras_electra.layers.discriminator_head import ElectraDiscriminatorHead
-from keras_electra.layers.embeddings import ElectraEmbeddings
 from keras_electra.layers.generator_head import electra_generator_head
-from keras_electra.models.electra_encoder import ElectraEncoder
 from keras_electra.models.pretraining_ops import masked_lm_loss
 from keras_electra.models.pretraining_ops import replace_at_positions
 from keras_electra.models.pretraining_ops import replaced_token_detection_loss
 from keras_electra.models.pretraining_ops import replaced_token_labels
 from keras_electra.models.pretraining_ops import sample_tokens
 from keras_electra.models.replicas import scale_loss_for_replicas
+from keras_electra.models.towers import as_electra_config
+from keras_electra.models.towers import discriminator_tower
+from keras_electra.models.towers import generator_tower
+from keras_electra.models.towers import shared_embeddings
 
 BATCH_KEYS = (
     "token_ids",
@@ -62,51 +64,13 @@ class ElectraPretrainer(keras.Model):
 
     def __init__(self, config="small", seed=None, dtype=None, **kwargs):
         super().__init__(dtype=dtype, **kwargs)
-        if isinstance(config, str):
-            config = ElectraConfig.from_preset(config)
-        elif isinstance(config, dict):
-            config = ElectraConfig.from_dict(config)
+        config = as_electra_config(config)
         dtype = self.dtype_policy
 
         # === Layers ===
-        self.embeddings = ElectraEmbeddings(
-            vocabulary_size=config.vocabulary_size,
-            embedding_dim=config.embedding_dim,
-            max_sequence_length=config.max_sequence_length,
-            num_segments=config.num_segments,
-            dropout=config.dropout,
-            dtype=dtype,
-            name="embeddings",
-        )
-        # Built here, so its variables live under "embeddings/", not under
-        # whichever tower calls it first.
-        self.embeddings.build((None, None))
-        shared = dict(
-            vocabulary_size=config.vocabulary_size,
-            embedding_dim=config.embedding_dim,
-            max_sequence_length=config.max_sequence_length,
-            num_segments=config.num_segments,
-            dropout=config.dropout,
-            activation=config.activation,
-            embeddings=self.embeddings,
-            dtype=dtype,
-        )
-        self.generator = ElectraEncoder(
-            num_layers=config.generator_depth,
-            hidden_dim=config.generator_hidden_dim,
-            num_heads=config.generator_num_heads,
-            intermediate_dim=config.generator_intermediate_dim,
-            name="generator",
-            **shared,
-        )
-        self.discriminator = ElectraEncoder(
-            num_layers=config.num_layers,
-            hidden_dim=config.hidden_dim,
-            num_heads=config.num_heads,
-            intermediate_dim=config.intermediate_dim,
-            name="discriminator",
-            **shared,
-        )
+        self.embeddings = shared_embeddings(config, dtype)
+        self.generator = generator_tower(config, self.embeddings, dtype)
+        self.discriminator = discriminator_tower(config, self.embeddings, dtype)
         # The head runs at the masked positions only, in float32: its logits
         # feed float32 sampling and loss, and keras-hub's MaskedLMHead adds
         # its float32 bias without autocasting.

@@ -12,12 +12,12 @@ Model-side code: Keras only, no TensorFlow import.
 import keras
 from keras import ops
 
-from keras_electra.config import ElectraConfig
-from keras_electra.layers.embeddings import ElectraEmbeddings
 from keras_electra.layers.generator_head import electra_generator_head
-from keras_electra.models.electra_encoder import ElectraEncoder
 from keras_electra.models.pretraining_ops import masked_lm_loss
 from keras_electra.models.replicas import scale_loss_for_replicas
+from keras_electra.models.towers import as_electra_config
+from keras_electra.models.towers import discriminator_tower
+from keras_electra.models.towers import shared_embeddings
 
 BATCH_KEYS = (
     "token_ids",
@@ -77,38 +77,12 @@ class MaskedLMPretrainer(keras.Model):
 
     def __init__(self, config="small", seed=None, dtype=None, **kwargs):
         super().__init__(dtype=dtype, **kwargs)
-        if isinstance(config, str):
-            config = ElectraConfig.from_preset(config)
-        elif isinstance(config, dict):
-            config = ElectraConfig.from_dict(config)
+        config = as_electra_config(config)
         dtype = self.dtype_policy
 
         # === Layers ===
-        self.embeddings = ElectraEmbeddings(
-            vocabulary_size=config.vocabulary_size,
-            embedding_dim=config.embedding_dim,
-            max_sequence_length=config.max_sequence_length,
-            num_segments=config.num_segments,
-            dropout=config.dropout,
-            dtype=dtype,
-            name="embeddings",
-        )
-        self.embeddings.build((None, None))
-        self.discriminator = ElectraEncoder(
-            vocabulary_size=config.vocabulary_size,
-            num_layers=config.num_layers,
-            hidden_dim=config.hidden_dim,
-            num_heads=config.num_heads,
-            intermediate_dim=config.intermediate_dim,
-            embedding_dim=config.embedding_dim,
-            max_sequence_length=config.max_sequence_length,
-            num_segments=config.num_segments,
-            dropout=config.dropout,
-            activation=config.activation,
-            embeddings=self.embeddings,
-            dtype=dtype,
-            name="discriminator",
-        )
+        self.embeddings = shared_embeddings(config, dtype)
+        self.discriminator = discriminator_tower(config, self.embeddings, dtype)
         # float32, as ElectraPretrainer's generator head: the logits feed a
         # float32 loss and keras-hub's MaskedLMHead adds a float32 bias.
         self.mlm_head = electra_generator_head(
