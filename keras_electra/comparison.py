@@ -170,8 +170,11 @@ def _finetuned_row(config, task_data, name, init_name, point, train_flops,
 
     task, train, dev = task_data
     path = os.path.join(output_dir, RESULTS_FILE)
-    results = _read_results(path, config.seeds)
-    if results is None:  # Not run yet, or cut short by a kill.
+    # What the results depend on: a re-run reuses them only if all agree.
+    key = {"init": init_name, "train_flops": train_flops, "seeds": list(config.seeds),
+           "finetune": _finetune_settings(config.finetune)}
+    results = _read_results(path, key)
+    if results is None:  # Not run yet, cut short by a kill, or other settings.
         results = finetune_seeds(
             task, train, dev, init, seeds=config.seeds, config=config.finetune,
             output_dir=output_dir, preset=config.preset, save_model=False,
@@ -180,6 +183,10 @@ def _finetuned_row(config, task_data, name, init_name, point, train_flops,
                 **config.pretrain_overrides.get("model_overrides", {}),
             },
         )
+        results["comparison_key"] = key
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(results, f, indent=2)
+            f.write("\n")
     metric = task.metrics[0]
     scores = [run["scores"][metric] for run in results["runs"]]
     return {
@@ -190,13 +197,19 @@ def _finetuned_row(config, task_data, name, init_name, point, train_flops,
     }
 
 
-def _read_results(path, seeds):
+def _read_results(path, key):
     try:
         with open(path, encoding="utf-8") as f:
             results = json.load(f)
     except (OSError, ValueError):
         return None
-    return results if results.get("seeds") == list(seeds) else None
+    return results if results.get("comparison_key") == key else None
+
+
+def _finetune_settings(finetune):
+    if not dataclasses.is_dataclass(finetune):
+        return None
+    return {k: v for k, v in dataclasses.asdict(finetune).items() if k != "normalization"}
 
 
 def final_rows(rows):
@@ -291,9 +304,5 @@ def plot(rows, path):
 
 def _settings(config):
     settings = dataclasses.asdict(config)
-    if dataclasses.is_dataclass(config.finetune):
-        settings["finetune"] = {
-            k: v for k, v in dataclasses.asdict(config.finetune).items()
-            if k != "normalization"
-        }
+    settings["finetune"] = _finetune_settings(config.finetune)
     return settings
