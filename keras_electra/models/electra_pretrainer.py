@@ -12,6 +12,7 @@ from keras_electra.models.pretraining_ops import replaced_token_detection_loss
 from keras_electra.models.pretraining_ops import replaced_token_labels
 from keras_electra.models.pretraining_ops import sample_tokens
 from keras_electra.models.replicas import scale_loss_for_replicas
+from keras_electra.models.towers import ElectraConfigModel
 from keras_electra.models.towers import as_electra_config
 from keras_electra.models.towers import discriminator_tower
 from keras_electra.models.towers import generator_tower
@@ -28,7 +29,7 @@ BATCH_KEYS = (
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
-class ElectraPretrainer(keras.Model):
+class ElectraPretrainer(ElectraConfigModel):
     """ELECTRA replaced-token detection: a generator and a discriminator.
 
     `call` composes steps 3 to 5 of the objective (all five are mapped in
@@ -266,19 +267,3 @@ class ElectraPretrainer(keras.Model):
             disc_labels, sample_weight=padding_mask
         )
         return scale_loss_for_replicas(loss)
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
-            "config": self.config.to_dict(),
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
-        return cls(**config)

@@ -15,6 +15,7 @@ from keras import ops
 from keras_electra.layers.generator_head import electra_generator_head
 from keras_electra.models.pretraining_ops import masked_lm_loss
 from keras_electra.models.replicas import scale_loss_for_replicas
+from keras_electra.models.towers import ElectraConfigModel
 from keras_electra.models.towers import as_electra_config
 from keras_electra.models.towers import discriminator_tower
 from keras_electra.models.towers import shared_embeddings
@@ -36,7 +37,7 @@ BERT_RANDOM_TOKEN_RATE = 0.1
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
-class MaskedLMPretrainer(keras.Model):
+class MaskedLMPretrainer(ElectraConfigModel):
     """A masked language model of the discriminator's size (BERT's objective).
 
     One `ElectraEncoder` with the sizes of `config`'s discriminator
@@ -153,19 +154,3 @@ class MaskedLMPretrainer(keras.Model):
         if self.losses:
             loss = loss + ops.sum(self.losses)
         return scale_loss_for_replicas(loss)
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
-            "config": self.config.to_dict(),
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
-        return cls(**config)

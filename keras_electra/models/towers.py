@@ -7,6 +7,8 @@ checkpoint converter all build their encoders here, so a config field
 (`embeddings/...`, `generator/...`, `discriminator/...`) never differ.
 """
 
+import keras
+
 from keras_electra.config import ElectraConfig
 from keras_electra.layers.embeddings import ElectraEmbeddings
 from keras_electra.models.electra_encoder import ElectraEncoder
@@ -72,3 +74,26 @@ def generator_tower(config, embeddings=None, dtype=None):
         num_heads=config.generator_num_heads,
         intermediate_dim=config.generator_intermediate_dim,
     ), embeddings, dtype)
+
+
+class ElectraConfigModel(keras.Model):
+    """A model built from one `ElectraConfig` and a sampling `seed`
+    (`self.config`, `self.seed`), serialized as exactly those: the shared
+    `get_config` / `from_config` of `ElectraPretrainer` and
+    `MaskedLMPretrainer`."""
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
+            "config": self.config.to_dict(),
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
+        return cls(**config)
