@@ -55,6 +55,36 @@ def run(main, prog=None, interrupted="interrupted"):
         fail(first_line(e), prog)
 
 
+def seed_list(text):
+    """`argparse` type of `--seeds`: comma-separated integers, at least one."""
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--seeds takes comma-separated integers, got {text!r}"
+        ) from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("--seeds is empty")
+    return seeds
+
+
+def positive(kind):
+    """`argparse` type of a flag that takes a number above zero of `kind`."""
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            noun = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
 def add_normalization_flags(parser, default_help="lower-case, strip accents"):
     """Adds `--lower-case/--no-lower-case` and `--strip-accents/
     --no-strip-accents` (each `None` unless given).

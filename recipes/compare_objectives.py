@@ -16,7 +16,6 @@ Example:
         --seeds 1,2,3 --output-dir runs/compare
 """
 
-import argparse
 import dataclasses
 import os
 
@@ -24,13 +23,6 @@ from keras_electra import cli
 from keras_electra.comparison import ComparisonConfig
 from keras_electra.comparison import compare_objectives
 from keras_electra.presets import PRESET_NAMES
-
-
-def _seeds(text):
-    try:
-        return tuple(int(s) for s in text.split(",") if s.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"comma-separated integers, got {text!r}") from None
 
 
 def build_parser():
@@ -52,7 +44,7 @@ def build_parser():
         choices=("electra", "mlm"), help="(default: electra mlm)")
     add("--points", type=int, default=3,
         help="stages along the budget at which to fine-tune (default: 3)")
-    add("--seeds", type=_seeds, default=(1, 2, 3),
+    add("--seeds", type=cli.seed_list, default=(1, 2, 3),
         help="fine-tuning seeds; the median is reported (default: 1,2,3)")
     add("--no-random-control", dest="random_control", action="store_false",
         help="skip the random-init control")

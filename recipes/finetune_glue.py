@@ -27,28 +27,6 @@ from keras_electra.presets import PRESET_NAMES
 TASK_NAMES = ("cola", "sst2", "mrpc", "stsb", "rte", "qnli", "qqp", "mnli", "tsv")
 
 
-def _seeds(text):
-    try:
-        seeds = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--seeds takes comma-separated integers, got {text!r}"
-        ) from None
-    if not seeds:
-        raise argparse.ArgumentTypeError("--seeds is empty")
-    return seeds
-
-
-def _positive(kind):
-    def parse(text):
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-        return value
-
-    return parse
-
-
 def build_parser():
     parser = cli.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -86,7 +64,7 @@ def build_parser():
         help="--task tsv: the files have no header row (columns by index)",
     )
     task.add_argument(
-        "--max-train-examples", type=_positive(int),
+        "--max-train-examples", type=cli.positive(int),
         help="train on the first N examples only (quick runs)",
     )
     model = parser.add_argument_group("model")
@@ -108,26 +86,26 @@ def build_parser():
     cli.add_normalization_flags(model, default_help="as the --init run, else yes")
     train = parser.add_argument_group("training (defaults: the original's)")
     train.add_argument(
-        "--seeds", type=_seeds, default=[1],
+        "--seeds", type=cli.seed_list, default=[1],
         help="comma-separated seeds; one run each, the median is reported "
         "(default: 1)",
     )
     train.add_argument(
-        "--learning-rate", type=_positive(float),
+        "--learning-rate", type=cli.positive(float),
         help="peak rate of the head (default: 3e-4 small, 1e-4 base, 5e-5 large)",
     )
     train.add_argument(
-        "--layer-decay", type=_positive(float),
+        "--layer-decay", type=cli.positive(float),
         help="layer-wise learning-rate decay (default: 0.8; 0.9 large)",
     )
-    train.add_argument("--batch-size", type=_positive(int), default=32)
+    train.add_argument("--batch-size", type=cli.positive(int), default=32)
     train.add_argument(
-        "--seq-len", "--max-seq-length", "--sequence-length", type=_positive(int),
+        "--seq-len", "--max-seq-length", "--sequence-length", type=cli.positive(int),
         default=128,
         dest="sequence_length",
     )
     train.add_argument(
-        "--epochs", type=_positive(int),
+        "--epochs", type=cli.positive(int),
         help="default: 3; 10 for RTE and STS-B",
     )
     train.add_argument("--warmup-fraction", type=float, default=0.1)

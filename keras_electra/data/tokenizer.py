@@ -86,6 +86,39 @@ class WordPieceTokenizer(tf.Module):
             return self._tokenizer.tokenize(text[tf.newaxis])[0]
         return self._tokenizer.tokenize(text)
 
+    @property
+    def has_exact_offsets(self):
+        """Whether `tokenize_with_offsets` can map pieces to the raw text.
+
+        True when lower-casing and accent stripping are both on or both off
+        (tensorflow-text then normalizes inside the tokenizer and keeps
+        track of where each piece came from).
+        """
+        return self._fused
+
+    def tokenize_with_offsets(self, text):
+        """Tokenizes strings and says where each WordPiece came from.
+
+        Args:
+            text: string tensor of shape `[batch]`.
+
+        Returns:
+            `(ids, starts, ends)`: ragged `[batch, (num_tokens)]` int32 ids
+            and int64 byte offsets into the original (unnormalized) text.
+
+        Raises:
+            ValueError: when `has_exact_offsets` is false.
+        """
+        if not self._fused:
+            raise ValueError(
+                "token offsets need lower_case == strip_accents (both on for an "
+                "uncased vocab, both off for a cased one): only then are they "
+                "offsets into the original text"
+            )
+        return self._tokenizer.tokenize_with_offsets(
+            tf.convert_to_tensor(text, dtype=tf.string)
+        )
+
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
     def tokenize_flat(self, lines):
         """Tokenizes a batch of lines into `(flat_ids, row_splits)`.

@@ -391,7 +391,7 @@ def _export(
     archive.track(packer)
 
     def embed(inputs):
-        outputs = dict(_call_nonempty(encode_ids, inputs))
+        outputs = dict(call_nonempty(encode_ids, inputs))
         outputs["padding_mask"] = inputs["padding_mask"]
         return outputs
 
@@ -401,7 +401,7 @@ def _export(
             outputs["token_ids"] = inputs["token_ids"]
             outputs["tokens"] = packer.id_to_token(inputs["token_ids"])
             return outputs
-        outputs = _call_nonempty(predict_ids, inputs)
+        outputs = call_nonempty(predict_ids, inputs)
         return text_outputs(outputs, inputs, packer)
 
     archive.add_endpoint("serving_default", _text_function(serve, packer, text_pair))
@@ -428,10 +428,10 @@ def _export(
         ],
         **metadata,
     }
-    return _write_version(archive, base_path, version, record, packer.vocab)
+    return write_version(archive, base_path, version, record, packer.vocab)
 
 
-def _call_nonempty(function, inputs):
+def call_nonempty(function, inputs):
     """`function(**inputs)`, also for an empty batch.
 
     A jax2tf-converted function requires a batch of at least one row, so an
@@ -471,7 +471,7 @@ def _text_function(body, packer, text_pair):
     return tf.function(function, input_signature=spec, autograph=False)
 
 
-def _write_version(archive, base_path, version, record, vocab):
+def write_version(archive, base_path, version, record, vocab):
     """Writes to a staging dir, then renames it to the version directory.
 
     TF Serving polls `base_path` and loads any numeric directory it finds,
