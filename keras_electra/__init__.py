@@ -24,6 +24,8 @@ _EXPORTS = {
     "ElectraEncoder": "keras_electra.models",
     "ElectraPreprocessor": "keras_electra.preprocessing",
     "ElectraPretrainer": "keras_electra.models",
+    "ElectraQuestionAnswerer": "keras_electra.models",
+    "ElectraTokenTagger": "keras_electra.models",
     "MaskedLMPretrainer": "keras_electra.models",
     "PRESETS": "keras_electra.presets",
     "Preset": "keras_electra.presets",

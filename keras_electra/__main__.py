@@ -11,6 +11,12 @@ a keras-hub preset) into a run directory that `finetune_glue.py --init`,
 `tools/export.py` and `pretrain.py --model-dir` take; `--to hf` writes a
 run directory in the Hugging Face layout.
 
+`python -m keras_electra answer --question Q --context C --model DIR` runs
+an exported question answerer (`recipes/finetune_squad.py`) and prints the
+answer, its character offsets and score; `python -m keras_electra tag TEXT
+--model DIR` runs an exported tagger (`recipes/finetune_tagging.py`) and
+prints each word with its tag.
+
 Example:
     python -m keras_electra score "the chef ate the meal" \\
         --model saved_models/electra
@@ -66,6 +72,12 @@ def build_parser():
         help="highlight suspicious tokens in red (default: on a terminal)",
     )
     add_convert_parser(commands, parser)
+    from keras_electra.qa.command import add_answer_parser
+
+    add_answer_parser(commands, parser)
+    from keras_electra.tagging.command import add_tag_parser
+
+    add_tag_parser(commands, parser)
     return parser
 
 
@@ -269,6 +281,14 @@ def main(argv=None):
             return score(args)
         if args.command == "convert":
             return convert(args)
+        if args.command == "answer":
+            from keras_electra.qa.command import answer
+
+            return answer(args, prog=PROG)
+        if args.command == "tag":
+            from keras_electra.tagging.command import tag
+
+            return tag(args, prog=PROG)
     except KeyboardInterrupt:
         _fail("interrupted")
     return 2

@@ -54,6 +54,23 @@ SCRIPT = textwrap.dedent(
     classifier.compile(optimizer=layerwise_adamw(classifier, 1e-3, 0.8, total_steps=2))
     inputs = {k: batch[k] for k in ("token_ids", "segment_ids", "padding_mask")}
     classifier.fit(inputs, np.arange(4) % 2, batch_size=2, epochs=1, verbose=0)
+
+    # The downstream task models too: token tagging and question answering.
+    tagger = keras_electra.ElectraTokenTagger(
+        model.discriminator, num_labels=3, label_names=["O", "B-NP", "I-NP"]
+    )
+    tagger.compile(optimizer=layerwise_adamw(tagger, 1e-3, 0.8, total_steps=2))
+    tags = np.full((4, 16), -1, "int32")
+    tags[:, 1:5] = 1
+    tagger.fit(inputs, tags, batch_size=2, epochs=1, verbose=0)
+    assert tagger.predict(inputs, verbose=0).shape == (4, 16, 3)
+    answerer = keras_electra.ElectraQuestionAnswerer(
+        model.discriminator, answerability=True
+    )
+    pair = dict(inputs, segment_ids=np.tile((np.arange(16) >= 6).astype("int32"), (4, 1)))
+    spans = answerer(pair)
+    assert tuple(spans["start_logits"].shape) == (4, 16)
+    assert tuple(spans["no_answer_logit"].shape) == (4,)
     loaded = sys.modules.get("tensorflow")
     print("tensorflow module:", loaded)
     assert loaded is None, loaded
@@ -63,7 +80,7 @@ SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.parametrize("backend", ["jax", "torch"])
-def test_pretrainer_trains_with_tensorflow_unavailable(backend):
+def test_pretrainer_and_task_models_train_with_tensorflow_unavailable(backend):
     env = dict(os.environ, KERAS_BACKEND=backend)
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT],

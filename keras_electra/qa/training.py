@@ -1,0 +1,374 @@
+"""Fine-tuning for SQuAD: one run (`train_qa`) and one run per seed with the
+median reported (`finetune_qa`), as `keras_electra.finetune` does for GLUE.
+
+Defaults are the original's SQuAD settings (`configure_finetuning.py`):
+sequence length 512, doc stride 128, question length 64, n-best 20, answers
+of at most 30 WordPieces, 2 epochs, batch 32, 10% warm-up, layer-wise
+decay 0.8 and the encoder size's learning rate.
+"""
+
+import dataclasses
+import json
+import math
+import os
+import shutil
+import statistics
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_electra.data.vocab import as_vocab
+from keras_electra.data.vocab import load_vocab
+from keras_electra.finetune.loading import load_encoder
+from keras_electra.finetune.training import check_compatible
+from keras_electra.finetune.training import size_of
+from keras_electra.layerwise_decay import layerwise_adamw
+from keras_electra.models.electra_question_answerer import ElectraQuestionAnswerer
+from keras_electra.normalization import TextNormalization
+from keras_electra.presets import get_preset
+from keras_electra.qa import evaluation
+from keras_electra.qa import postprocess
+from keras_electra.qa.features import QAFeaturizer
+from keras_electra.qa.features import build_features
+
+RESULTS_FILE = "results.json"
+VOCAB_FILE = "vocab.txt"
+MODEL_FILE = "question_answerer.keras"
+METRICS_1 = ("exact", "f1")
+METRICS_2 = ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "NoAns_f1",
+             "best_exact", "best_exact_thresh", "best_f1", "best_f1_thresh")
+
+
+@dataclasses.dataclass
+class QAConfig:
+    """Hyper-parameters of a SQuAD run; `None` means the default.
+
+    Args:
+        version: `"1.1"` or `"2.0"` (adds the answerability head and the
+            no-answer threshold).
+        sequence_length, doc_stride, max_query_length: windowing
+            (`QAFeaturizer`); defaults 512, 128, 64.
+        max_answer_length, n_best: post-processing; defaults 30, 20.
+        learning_rate, layer_decay: default to the encoder size's.
+        batch_size: defaults to 32.
+        epochs: defaults to 2.
+        warmup_fraction, weight_decay: 0.1 and 0.01.
+        no_answer_threshold: float. 2.0: answer "" above this no-answer
+            score; the dev-tuned `best_f1_thresh` is reported besides.
+        max_train_examples: int or None. Train on the first N questions.
+        normalization: `TextNormalization` or None (uncased default).
+    """
+
+    version: str = "2.0"
+    sequence_length: int = 512
+    doc_stride: int = 128
+    max_query_length: int = 64
+    max_answer_length: int = 30
+    n_best: int = 20
+    learning_rate: float = None
+    layer_decay: float = None
+    batch_size: int = 32
+    epochs: int = 2
+    warmup_fraction: float = 0.1
+    weight_decay: float = 0.01
+    no_answer_threshold: float = 0.0
+    max_train_examples: int = None
+    normalization: TextNormalization = None
+
+    def resolved(self, encoder):
+        """A copy with the encoder size's learning rate and decay filled in."""
+        defaults = get_preset(size_of(encoder)).finetuning
+        if str(self.version) not in ("1.1", "2.0"):
+            raise ValueError(f"version must be '1.1' or '2.0', got {self.version!r}")
+        return dataclasses.replace(
+            self,
+            version=str(self.version),
+            learning_rate=self.learning_rate or defaults["learning_rate"],
+            layer_decay=self.layer_decay or defaults["layer_decay"],
+            normalization=self.normalization or TextNormalization(),
+        )
+
+    def featurizer(self, vocab):
+        return QAFeaturizer(
+            vocab, self.sequence_length, self.doc_stride, self.max_query_length,
+            normalization=self.normalization,
+        )
+
+
+def features_dataset(features, answerability, batch_size, shuffle_seed=None):
+    """An endless `tf.data.Dataset` of full `(inputs, labels)` batches.
+
+    The windows are shuffled anew on every pass (with `shuffle_seed`) and
+    repeated, and every batch has `batch_size` rows, so the train step is
+    traced once; an epoch is `ceil(windows / batch_size)` steps.
+    """
+    dataset = tf.data.Dataset.from_tensor_slices(
+        (features.inputs, features.labels(answerability))
+    )
+    if shuffle_seed is not None:
+        dataset = dataset.shuffle(len(features), seed=shuffle_seed,
+                                  reshuffle_each_iteration=True)
+    return dataset.repeat().batch(batch_size, drop_remainder=True).prefetch(
+        tf.data.AUTOTUNE)
+
+
+def model_outputs(model, features, batch_size=64):
+    """The model's outputs on every window, as numpy arrays."""
+    if not len(features):
+        keys = ["start_logits", "end_logits"] + (["no_answer_logit"] if model.answerability else [])
+        return {k: np.zeros((0,) + ((features.token_to_context.shape[1],) if "logits" in k else ()))
+                for k in keys}
+    outputs = model.predict(features.inputs, batch_size=batch_size, verbose=0)
+    return {k: np.asarray(v) for k, v in outputs.items()}
+
+
+def evaluate_model(model, features, config):
+    """Predictions and SQuAD scores of `model` on `features`.
+
+    Returns:
+        `(predictions, scores)`: `{qid: Prediction}` at the configured
+        threshold, and the `evaluation.evaluate` dict; for 2.0 it includes
+        the best thresholds searched over the no-answer scores.
+    """
+    outputs = model_outputs(model, features)
+    predictions = postprocess.predict_answers(
+        features, outputs, config.n_best, config.max_answer_length,
+        config.version, config.no_answer_threshold,
+    )
+    examples = features.examples
+    if config.version == "1.1":
+        return predictions, evaluation.evaluate(
+            examples, postprocess.answer_texts(predictions), "1.1")
+    scores = evaluation.evaluate(
+        examples, postprocess.best_span_texts(predictions), "2.0",
+        no_answer_scores={q: p.no_answer_score for q, p in predictions.items()},
+        no_answer_threshold=config.no_answer_threshold,
+    )
+    return predictions, scores
+
+
+class DevScores(keras.callbacks.Callback):
+    """Adds `dev_exact`, `dev_f1` (and 2.0's `dev_best_f1`) to the epoch logs."""
+
+    def __init__(self, features, config):
+        super().__init__()
+        self.features, self.config = features, config
+        self.history = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        _, scores = evaluate_model(self.model, self.features, self.config)
+        self.history.append(scores)
+        if logs is not None:
+            for key in ("exact", "f1", "best_f1"):
+                if key in scores:
+                    logs[f"dev_{key}"] = scores[key]
+
+
+def train_qa(train, dev, encoder, vocab=None, config=None, seed=0, log_dir=None,
+             evaluate_every_epoch=False, verbose=0, train_features=None,
+             dev_features=None):
+    """Fine-tunes `encoder` for extractive QA and scores it on `dev`.
+
+    Args:
+        train, dev: lists of `SquadExample`.
+        encoder: `ElectraEncoder`, trained in place.
+        vocab: `Vocab`, path or None.
+        config: `QAConfig` or None.
+        seed: int. Head initialization, dropout and shuffling.
+        log_dir: str or None. TensorBoard logs (loss, dev scores).
+        evaluate_every_epoch: bool. Score dev after every epoch.
+        verbose: int. `fit` verbosity.
+        train_features, dev_features: `QAFeatures` already built with the
+            same settings (skips tokenizing again).
+
+    Returns:
+        `(model, result)`: the `ElectraQuestionAnswerer` and a dict with
+        `scores`, `per_epoch`, `train_questions`, `train_windows`,
+        `unrecoverable`, `steps`, `config`.
+    """
+    vocab = as_vocab(vocab)
+    config = (config or QAConfig()).resolved(encoder)
+    check_compatible(encoder, vocab, config.sequence_length)
+    keras.utils.set_random_seed(seed)
+    if config.max_train_examples:
+        train = train[: config.max_train_examples]
+    featurizer = config.featurizer(vocab)
+    if train_features is None:
+        train_features = build_features(train, featurizer)
+    if dev_features is None:
+        dev_features = build_features(dev, featurizer)
+    answerability = config.version == "2.0"
+    if not len(train_features):
+        raise ValueError("no training questions")
+    if train_features.unrecoverable:  # No token covers the gold answer.
+        keep_out = set(train_features.unrecoverable)
+        rows = [r for r, i in enumerate(train_features.example_index)
+                if train_features.examples[i].qid not in keep_out]
+        train_features = train_features.select(rows)
+    model = ElectraQuestionAnswerer(encoder, answerability=answerability)
+    steps_per_epoch = math.ceil(len(train_features) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    model.compile(optimizer=layerwise_adamw(
+        model, config.learning_rate, config.layer_decay, total_steps=total_steps,
+        warmup_fraction=config.warmup_fraction, weight_decay=config.weight_decay,
+    ))
+    dev_scores = DevScores(dev_features, config)
+    callbacks = [dev_scores] if evaluate_every_epoch else []
+    if log_dir:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir, update_freq="epoch"))
+    model.fit(
+        features_dataset(train_features, answerability, config.batch_size, shuffle_seed=seed),
+        epochs=config.epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
+        verbose=verbose,
+    )
+    if dev_scores.history:
+        scores = dev_scores.history[-1]
+    else:
+        _, scores = evaluate_model(model, dev_features, config)
+    return model, {
+        "seed": seed,
+        "scores": scores,
+        "per_epoch": dev_scores.history,
+        "train_questions": len(train),
+        "train_windows": len(train_features),
+        "unrecoverable": len(set(train_features.unrecoverable)),
+        "steps": total_steps,
+        "config": dataclasses.asdict(config),
+    }
+
+
+def finetune_qa(train, dev, init, *, seeds=(1,), config=None, output_dir,
+                preset="small", config_overrides=None, vocab=None,
+                lower_case=None, strip_accents=None, save_model=True,
+                export_dir=None, verbose=0, command=None, sources=None):
+    """Fine-tunes a fresh copy of `init` once per seed; reports the median.
+
+    Args:
+        train, dev: lists of `SquadExample`.
+        init: what `keras_electra.finetune.load_encoder` takes: `"random"`,
+            a pre-training run directory or a `.keras` file.
+        seeds: list of int.
+        config: `QAConfig` or None.
+        output_dir: str. Gets `results.json`, `vocab.txt` and `seed_N/`
+            (`logs/` for TensorBoard, `question_answerer.keras`).
+        preset, config_overrides: size of a random `init`.
+        vocab: str or None. Defaults to the vocab `init` recorded.
+        lower_case, strip_accents: bool or None. Override the recorded
+            normalization.
+        save_model: bool. Save each seed's model.
+        export_dir: str or None. Export the seed whose dev F1 is the median
+            (the lower one for an even count) as a SavedModel there, with
+            2.0's no-answer threshold set to its dev `best_f1_thresh`.
+        verbose: int. `fit` verbosity.
+        command: list of str or None. Recorded in the results.
+        sources: dict or None. Where train/dev came from, recorded.
+
+    Returns:
+        The dict written to `results.json`: `median` (EM, F1 and, for 2.0,
+        HasAns/NoAns and the best-threshold scores), per-seed `runs`,
+        settings.
+    """
+    seeds = list(seeds)
+    keras.utils.set_random_seed(seeds[0])
+    loaded = load_encoder(init, preset=preset, config_overrides=config_overrides)
+    vocab = load_vocab(vocab or loaded.vocab_path)
+    config = config or QAConfig()
+    check_compatible(loaded.encoder, vocab, config.sequence_length, source=loaded.source)
+    normalization = (loaded.normalization or TextNormalization()).overridden(
+        lower_case, strip_accents)
+    config = dataclasses.replace(config, normalization=normalization).resolved(loaded.encoder)
+    os.makedirs(output_dir, exist_ok=True)
+    shutil.copyfile(vocab.path, os.path.join(output_dir, VOCAB_FILE))
+    featurizer = config.featurizer(vocab)
+    train_used = train[: config.max_train_examples] if config.max_train_examples else train
+    train_features = build_features(train_used, featurizer)
+    dev_features = build_features(dev, featurizer)
+    print(f"squad {config.version}: {len(train_used)} train questions "
+          f"({len(train_features)} windows) / {len(dev)} dev ({len(dev_features)} "
+          f"windows); encoder {loaded.source}; seeds {','.join(map(str, seeds))}",
+          flush=True)
+    runs, models = [], []
+    for index, seed in enumerate(seeds):
+        if index:
+            keras.utils.set_random_seed(seed)
+            loaded = load_encoder(init, preset=preset, config_overrides=config_overrides)
+        seed_dir = os.path.join(output_dir, f"seed_{seed}")
+        start = time.time()
+        model, result = train_qa(
+            train_used, dev, loaded.encoder, vocab, config, seed=seed,
+            log_dir=os.path.join(seed_dir, "logs"), evaluate_every_epoch=True,
+            verbose=verbose, train_features=train_features, dev_features=dev_features,
+        )
+        result["seconds"] = round(time.time() - start, 1)
+        if save_model:
+            path = os.path.join(seed_dir, MODEL_FILE)
+            model.save(path)
+            result["model"] = path
+        runs.append(result)
+        models.append(model if export_dir else None)
+        print(f"seed {seed}: {_summary(result['scores'])} ({result['seconds']:.0f}s)",
+              flush=True)
+    metrics = METRICS_1 if config.version == "1.1" else METRICS_2
+    metrics = [m for m in metrics if all(m in r["scores"] for r in runs)]
+    median = {m: statistics.median(r["scores"][m] for r in runs) for m in metrics}
+    results = {
+        "task": f"squad{config.version}",
+        "version": config.version,
+        "metrics": metrics,
+        "median": median,
+        "seeds": seeds,
+        "runs": runs,
+        "init": loaded.source,
+        "vocab": os.path.join(output_dir, VOCAB_FILE),
+        **normalization.to_record(),
+        **featurizer.settings(),
+        "max_answer_length": config.max_answer_length,
+        "n_best": config.n_best,
+        "sources": sources,
+        "command": command,
+    }
+    if export_dir:
+        from keras_electra.qa.export import export_question_answerer
+
+        chosen = _median_run(runs)
+        threshold = config.no_answer_threshold
+        if config.version == "2.0":
+            threshold = runs[chosen]["scores"]["best_f1_thresh"]
+        path = export_question_answerer(
+            models[chosen], export_dir, vocab=vocab,
+            sequence_length=config.sequence_length, doc_stride=config.doc_stride,
+            max_query_length=config.max_query_length,
+            max_answer_length=config.max_answer_length, n_best=config.n_best,
+            no_answer_threshold=threshold, normalization=normalization,
+        )
+        results["export"] = {"path": path, "seed": runs[chosen]["seed"],
+                             "no_answer_threshold": threshold}
+        print(f"exported seed {runs[chosen]['seed']} to {path}", flush=True)
+    path = os.path.join(output_dir, RESULTS_FILE)
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2, default=_json_default)
+        f.write("\n")
+    print(f"median over {len(runs)} seed(s): {_summary(median)}; results in {path}",
+          flush=True)
+    return results
+
+
+def _median_run(runs):
+    f1s = [r["scores"]["f1"] for r in runs]
+    target = sorted(f1s)[(len(f1s) - 1) // 2]
+    return f1s.index(target)
+
+
+def _summary(scores):
+    keys = [k for k in ("exact", "f1", "best_exact", "best_f1") if k in scores]
+    return ", ".join(f"{k} {scores[k]:.2f}" for k in keys)
+
+
+def _json_default(value):
+    if isinstance(value, TextNormalization):
+        return value.to_record()
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

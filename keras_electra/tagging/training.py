@@ -1,0 +1,556 @@
+"""Fine-tuning a token tagger: sentences in, a trained tagger and span F1 out.
+
+`finetune_tagger` runs one fine-tuning job; `finetune_tagger_seeds` runs one
+per seed and reports the median (as `keras_electra.finetune.finetune_seeds`
+does for GLUE), writing `results.json`, TensorBoard logs, each seed's
+`tagger.keras` and its word-level predictions. `recipes/finetune_tagging.py`
+is the command line.
+
+Scores are span precision, recall and F1 over words
+(`keras_electra.tagging.tags.span_scores`), each word predicted from its
+first WordPiece in the window where it has the most context
+(`keras_electra.tagging.windows`).
+"""
+
+import dataclasses
+import json
+import os
+import shutil
+import statistics
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_electra.data.vocab import as_vocab
+from keras_electra.data.vocab import load_vocab
+from keras_electra.finetune.loading import load_encoder
+from keras_electra.finetune.training import check_compatible
+from keras_electra.finetune.training import size_of
+from keras_electra.layerwise_decay import layerwise_adamw
+from keras_electra.models.electra_token_tagger import ElectraTokenTagger
+from keras_electra.normalization import TextNormalization
+from keras_electra.presets import get_preset
+from keras_electra.tagging import tags as tag_lib
+from keras_electra.tagging.conll import write_conll
+from keras_electra.tagging.windows import IGNORED_LABEL
+from keras_electra.tagging.windows import MAX_PIECES_PER_WORD
+from keras_electra.tagging.windows import WordWindower
+
+RESULTS_FILE = "results.json"
+VOCAB_FILE = "vocab.txt"
+TAGGER_FILE = "tagger.keras"
+METRICS = ("f1", "precision", "recall")
+SENTENCES_PER_CHUNK = 2048
+"""Sentences windowed per call when building a dataset's windows."""
+
+
+@dataclasses.dataclass
+class TaggingConfig:
+    """Hyper-parameters of a tagging run; `None` means the default.
+
+    Args:
+        learning_rate: float. Peak rate of the head. Defaults to the
+            encoder size's (3e-4 small, 1e-4 base, 5e-5 large).
+        layer_decay: float. Layer-wise decay (0.8; 0.9 for large).
+        batch_size: int. Windows per batch. Defaults to 32.
+        sequence_length: int. Window length in WordPieces, [CLS]/[SEP]
+            included. Defaults to 128 (the original used 256 for chunking;
+            CoNLL-2000's longest sentence has about 100 pieces).
+        stride: int or None. Pieces between window starts of a long
+            sentence; `None`: half a window.
+        epochs: int. Defaults to 3 (the original's).
+        warmup_fraction: float. Defaults to 0.1.
+        weight_decay: float. Defaults to 0.01.
+        dropout: float. Head dropout. Defaults to 0.1.
+        max_train_sentences: int or None. Use only the first N sentences.
+        tag_scheme: `"bio"` or `"bioes"`: the tags the model predicts
+            (training tags are converted). Defaults to `"bio"`.
+        max_pieces_per_word: int. WordPieces kept per word.
+        normalization: `TextNormalization` or None (the uncased default).
+        pad_to_multiple_of: int. Training batches group windows of similar
+            length, in buckets this many pieces wide, padded to the bucket.
+    """
+
+    learning_rate: float = None
+    layer_decay: float = None
+    batch_size: int = 32
+    sequence_length: int = 128
+    stride: int = None
+    epochs: int = 3
+    warmup_fraction: float = 0.1
+    weight_decay: float = 0.01
+    dropout: float = 0.1
+    max_train_sentences: int = None
+    tag_scheme: str = "bio"
+    max_pieces_per_word: int = MAX_PIECES_PER_WORD
+    normalization: TextNormalization = None
+    pad_to_multiple_of: int = 8
+
+    def resolved(self, encoder):
+        """A copy with every `None` replaced by its default."""
+        defaults = get_preset(size_of(encoder)).finetuning
+        budget = self.sequence_length - 2
+        return dataclasses.replace(
+            self,
+            learning_rate=self.learning_rate or defaults["learning_rate"],
+            layer_decay=self.layer_decay or defaults["layer_decay"],
+            stride=self.stride or max(budget // 2, 1),
+            normalization=self.normalization or TextNormalization(),
+        )
+
+
+@dataclasses.dataclass
+class Windows:
+    """A dataset's windows as numpy arrays (see `WordWindower.windows`).
+
+    Args:
+        inputs: dict of `[W, sequence_length]` int32 encoder inputs.
+        labels: `[W, sequence_length]` int32 or None.
+        word_window, word_position: flat int32 arrays, one entry per word.
+        word_splits: int64 `[sentences + 1]`: sentence `i`'s words are
+            `word_splits[i]:word_splits[i + 1]`.
+    """
+
+    inputs: dict
+    labels: object
+    word_window: np.ndarray
+    word_position: np.ndarray
+    word_splits: np.ndarray
+
+    def __len__(self):
+        return len(self.inputs["token_ids"])
+
+
+def make_windows(windower, words, label_ids=None):
+    """`Windows` of sentences, built `SENTENCES_PER_CHUNK` at a time.
+
+    Args:
+        windower: `WordWindower`.
+        words: list of list of str.
+        label_ids: list of list of int (one per word) or None.
+    """
+    parts = {"token_ids": [], "segment_ids": [], "padding_mask": [], "labels": []}
+    word_window, word_position, lengths = [], [], []
+    offset = 0
+    for begin in range(0, len(words), SENTENCES_PER_CHUNK):
+        chunk = words[begin : begin + SENTENCES_PER_CHUNK]
+        ragged = tf.ragged.constant(chunk, dtype=tf.string, ragged_rank=1) if any(
+            chunk
+        ) else tf.RaggedTensor.from_row_lengths(
+            tf.zeros([0], tf.string), tf.zeros([len(chunk)], tf.int64)
+        )
+        labels = None
+        if label_ids is not None:
+            labels = tf.RaggedTensor.from_row_lengths(
+                tf.constant(
+                    [i for row in label_ids[begin : begin + SENTENCES_PER_CHUNK] for i in row],
+                    tf.int32,
+                ),
+                ragged.row_lengths(),
+            )
+        out = windower.windows(ragged, labels)
+        for key in ("token_ids", "segment_ids", "padding_mask"):
+            parts[key].append(out[key].numpy())
+        if labels is not None:
+            parts["labels"].append(out["labels"].numpy())
+        word_window.append(out["word_window"].flat_values.numpy() + offset)
+        word_position.append(out["word_position"].flat_values.numpy())
+        lengths.append(out["word_window"].row_lengths().numpy())
+        offset += len(parts["token_ids"][-1])
+    seq_len = windower.sequence_length
+
+    def joined(arrays, dtype, shape):
+        return np.concatenate(arrays).astype(dtype) if arrays else np.zeros(shape, dtype)
+
+    inputs = {
+        key: joined(parts[key], np.int32, (0, seq_len))
+        for key in ("token_ids", "segment_ids", "padding_mask")
+    }
+    return Windows(
+        inputs=inputs,
+        labels=joined(parts["labels"], np.int32, (0, seq_len)) if label_ids is not None else None,
+        word_window=joined(word_window, np.int32, (0,)),
+        word_position=joined(word_position, np.int32, (0,)),
+        word_splits=np.concatenate([[0], np.cumsum(joined(lengths, np.int64, (0,)))]),
+    )
+
+
+def training_dataset(windows, batch_size, shuffle_seed=None, pad_to_multiple_of=8):
+    """`(inputs, labels)` batches of `windows`, bucketed by length.
+
+    Windows are shuffled, then grouped with windows of similar length
+    (buckets `pad_to_multiple_of` pieces wide) and padded only to their
+    bucket's width, so little compute goes to padding (CoNLL sentences are
+    much shorter than a window). Batches of a bucket are full except its
+    last one of each pass.
+
+    Args:
+        windows: `Windows` with labels.
+        batch_size: int.
+        shuffle_seed: int or None. Shuffle (anew every epoch) with this
+            seed; `None` keeps the order.
+        pad_to_multiple_of: int. Bucket width in pieces.
+    """
+    seq_len = windows.inputs["token_ids"].shape[1]
+    dataset = tf.data.Dataset.from_tensor_slices((windows.inputs, windows.labels))
+    if shuffle_seed is not None:
+        dataset = dataset.shuffle(
+            max(len(windows), 1), seed=shuffle_seed, reshuffle_each_iteration=True
+        )
+
+    def unpadded(inputs, labels):
+        length = tf.reduce_sum(inputs["padding_mask"])
+        return {k: v[:length] for k, v in inputs.items()}, labels[:length]
+
+    step = max(int(pad_to_multiple_of), 1)
+    boundaries = sorted(set(range(step + 1, seq_len + 1, step)) | {seq_len + 1})
+    dataset = dataset.map(unpadded).bucket_by_sequence_length(
+        lambda inputs, labels: tf.shape(labels)[0],
+        bucket_boundaries=boundaries,
+        bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
+        padding_values=({k: 0 for k in windows.inputs}, IGNORED_LABEL),
+        pad_to_bucket_boundary=True,
+    )
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def count_batches(dataset):
+    """The number of batches in one pass over `dataset`."""
+    return int(dataset.reduce(0, lambda count, _: count + 1))
+
+
+def predict_word_label_ids(tagger, windows, batch_size=128):
+    """The predicted label id of every word: a list (per sentence) of int
+    arrays. Windows are run at their full length, as exports run them."""
+    if len(windows) == 0:
+        ids = np.zeros((0,), np.int32)
+    else:
+        logits = tagger.predict(windows.inputs, batch_size=batch_size, verbose=0)
+        best = np.argmax(keras.ops.convert_to_numpy(logits), axis=-1)
+        ids = best[windows.word_window, windows.word_position].astype(np.int32)
+    splits = windows.word_splits
+    return [ids[splits[i] : splits[i + 1]] for i in range(len(splits) - 1)]
+
+
+def predict_tags(tagger, windower, words, batch_size=128):
+    """Tags (the tagger's `label_names`) of sentences of words.
+
+    Args:
+        tagger: `ElectraTokenTagger` with `label_names`.
+        windower: `WordWindower` of its vocab and window settings.
+        words: list of list of str.
+
+    Returns:
+        A list of list of str, one tag per word.
+    """
+    names = tagger.label_names or [str(i) for i in range(tagger.num_labels)]
+    windows = make_windows(windower, words)
+    return [
+        [names[i] for i in row]
+        for row in predict_word_label_ids(tagger, windows, batch_size)
+    ]
+
+
+class SpanScores(keras.callbacks.Callback):
+    """Adds the dev span scores (`dev_f1`, `dev_precision`, `dev_recall`) to
+    the logs after each epoch; placed before `TensorBoard`, they reach it."""
+
+    def __init__(self, windows, gold, label_names):
+        super().__init__()
+        self.windows, self.gold, self.label_names = windows, gold, label_names
+        self.history = []
+
+    def scores(self):
+        predicted = [
+            [self.label_names[i] for i in row]
+            for row in predict_word_label_ids(self.model, self.windows)
+        ]
+        return tag_lib.span_scores(self.gold, predicted), predicted
+
+    def on_epoch_end(self, epoch, logs=None):
+        scores, _ = self.scores()
+        self.history.append({name: scores[name] for name in METRICS})
+        if logs is not None:
+            logs.update({f"dev_{name}": scores[name] for name in METRICS})
+
+
+def label_ids_of(tags, label_names):
+    """Tag sequences -> label id sequences; tags outside `label_names`
+    (a type the training data lacks) map to `O`."""
+    index = {name: i for i, name in enumerate(label_names)}
+    outside = index[tag_lib.OUTSIDE]
+    return [[index.get(tag, outside) for tag in row] for row in tags]
+
+
+def finetune_tagger(
+    train,
+    dev,
+    encoder,
+    vocab=None,
+    config=None,
+    seed=0,
+    test=None,
+    log_dir=None,
+    evaluate_every_epoch=True,
+    verbose=0,
+):
+    """Fine-tunes `encoder` as a tagger on `train`; scores dev (and test).
+
+    The tagger is the encoder with the original tagging head
+    (`ElectraTokenTagger`); it trains with `layerwise_adamw` (AdamW,
+    layer-wise decay, warm-up then linear decay, no weight decay on
+    LayerNorm and biases) on the first WordPiece of every word. Seed the
+    encoder's initialization yourself (`keras.utils.set_random_seed`
+    before loading it); `seed` is set again here for the head, dropout and
+    shuffling.
+
+    Args:
+        train: `TaggedSentences` to train on (tags in BIO or BIOES; they
+            are converted to `config.tag_scheme`).
+        dev: `TaggedSentences` to score after training (and after each
+            epoch for the logs).
+        encoder: `ElectraEncoder`. Trained in place.
+        vocab: `Vocab`, path or None (the shipped uncased vocab).
+        config: `TaggingConfig` or None (all defaults).
+        seed: int.
+        test: `TaggedSentences` or None. Also scored, after training.
+        log_dir: str or None. TensorBoard logs (loss, learning rate and
+            dev scores per epoch).
+        evaluate_every_epoch: bool. Score dev after every epoch.
+        verbose: int. `fit` verbosity.
+
+    Returns:
+        `(tagger, windower, result)`: the trained `ElectraTokenTagger`, the
+        `WordWindower` its inputs come from, and a dict with `dev` (span
+        scores, per type included), `test` (or None), `per_epoch`,
+        `train_sentences`, `train_windows`, `steps`, `label_names`, the
+        resolved `config` and `predictions` (`{"dev": tags, "test": tags}`).
+    """
+    vocab = as_vocab(vocab)
+    config = (config or TaggingConfig()).resolved(encoder)
+    check_compatible(encoder, vocab, config.sequence_length)
+    keras.utils.set_random_seed(seed)
+
+    train = train.take(config.max_train_sentences)
+    train_tags = [tag_lib.convert(row, config.tag_scheme) for row in train.tags]
+    label_names = tag_lib.label_names(train_tags, config.tag_scheme)
+    windower = WordWindower(
+        vocab, config.sequence_length, config.stride, config.normalization,
+        config.max_pieces_per_word,
+    )
+    train_windows = make_windows(windower, train.words, label_ids_of(train_tags, label_names))
+    dev_windows = make_windows(windower, dev.words)
+
+    tagger = ElectraTokenTagger(
+        encoder, num_labels=len(label_names), dropout=config.dropout,
+        label_names=label_names,
+    )
+    dataset = training_dataset(
+        train_windows, config.batch_size, shuffle_seed=seed,
+        pad_to_multiple_of=config.pad_to_multiple_of,
+    )
+    # Buckets of a fixed set of windows give the same count every pass.
+    steps_per_epoch = count_batches(dataset)
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(steps_per_epoch))
+    total_steps = steps_per_epoch * config.epochs
+    tagger.compile(
+        optimizer=layerwise_adamw(
+            tagger, config.learning_rate, config.layer_decay,
+            total_steps=total_steps, warmup_fraction=config.warmup_fraction,
+            weight_decay=config.weight_decay,
+        )
+    )
+    dev_scores = SpanScores(dev_windows, dev.tags, label_names)
+    callbacks = [dev_scores] if evaluate_every_epoch else []
+    if log_dir:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir, update_freq="epoch"))
+    tagger.fit(
+        dataset,
+        epochs=config.epochs, callbacks=callbacks, verbose=verbose,
+        shuffle=False,  # The dataset shuffles itself.
+    )
+    if not evaluate_every_epoch:
+        dev_scores.set_model(tagger)
+    final_dev, dev_predicted = dev_scores.scores()
+    final_test, test_predicted = None, None
+    if test is not None:
+        test_predicted = predict_tags(tagger, windower, test.words)
+        final_test = tag_lib.span_scores(test.tags, test_predicted)
+    return tagger, windower, {
+        "seed": seed,
+        "dev": final_dev,
+        "test": final_test,
+        "per_epoch": dev_scores.history,
+        "train_sentences": len(train),
+        "train_windows": len(train_windows),
+        "steps": total_steps,
+        "label_names": label_names,
+        "config": dataclasses.asdict(config),
+        "predictions": {"dev": dev_predicted, "test": test_predicted},
+    }
+
+
+def finetune_tagger_seeds(
+    train,
+    dev,
+    init,
+    *,
+    test=None,
+    seeds=(1,),
+    config=None,
+    output_dir,
+    preset="small",
+    config_overrides=None,
+    vocab=None,
+    lower_case=None,
+    strip_accents=None,
+    save_model=True,
+    export_dir=None,
+    verbose=0,
+    command=None,
+):
+    """Fine-tunes a fresh copy of `init` once per seed; reports the median.
+
+    Args:
+        train, dev: `TaggedSentences` (`keras_electra.tagging.read_conll`).
+        init: what `load_encoder` takes: a pre-training run directory, a
+            `.keras` file, or `"random"` (with `preset`).
+        test: `TaggedSentences` or None, scored after training.
+        seeds: list of int. One run each.
+        config: `TaggingConfig` or None. Its `normalization` is replaced by
+            the one resolved here.
+        output_dir: str. Gets `results.json`, `vocab.txt` and `seed_N/`
+            (`logs/`, `tagger.keras`, `dev_predictions.txt` and
+            `test_predictions.txt` as `word gold predicted` lines).
+        preset: str. Size of a random `init`.
+        config_overrides: dict or None. `ElectraConfig` fields of a random
+            `init`.
+        vocab: str or None. Defaults to the vocab `init` recorded.
+        lower_case, strip_accents: bool or None. Override the normalization
+            `init` recorded (lower-casing if none is).
+        save_model: bool. Save each seed's tagger.
+        export_dir: str or None. Export the seed with the best dev F1 as a
+            SavedModel there (`keras_electra.tagging.export_tagger`).
+        verbose: int. `fit` verbosity.
+        command: list of str or None. The command line, for the results.
+
+    Returns:
+        The results dict written to `results.json`: `median` (`dev` and,
+        with a test set, `test`: f1, precision, recall), `runs` (per seed),
+        the settings, and `export` (the version directory, or None).
+    """
+    seeds = list(seeds)
+    keras.utils.set_random_seed(seeds[0])
+    loaded = load_encoder(init, preset=preset, config_overrides=config_overrides)
+    vocab = load_vocab(vocab or loaded.vocab_path)
+    config = config or TaggingConfig()
+    check_compatible(loaded.encoder, vocab, config.sequence_length, source=loaded.source)
+    normalization = (loaded.normalization or TextNormalization()).overridden(
+        lower_case, strip_accents
+    )
+    config = dataclasses.replace(config, normalization=normalization)
+    os.makedirs(output_dir, exist_ok=True)
+    shutil.copyfile(vocab.path, os.path.join(output_dir, VOCAB_FILE))
+    print(
+        f"tagging: {len(train)} train / {len(dev)} dev"
+        + (f" / {len(test)} test" if test is not None else "")
+        + f" sentences ({train.source}, {dev.source}"
+        + (f", {test.source}" if test is not None else "")
+        + f"); encoder {loaded.source}; seeds {','.join(map(str, seeds))}",
+        flush=True,
+    )
+
+    runs, best = [], None
+    for index, seed in enumerate(seeds):
+        if index:  # A fresh copy of the initial weights for every seed.
+            keras.utils.set_random_seed(seed)
+            loaded = load_encoder(init, preset=preset, config_overrides=config_overrides)
+        seed_dir = os.path.join(output_dir, f"seed_{seed}")
+        start = time.time()
+        tagger, windower, result = finetune_tagger(
+            train, dev, loaded.encoder, vocab, config, seed=seed, test=test,
+            log_dir=os.path.join(seed_dir, "logs"), verbose=verbose,
+        )
+        result["seconds"] = round(time.time() - start, 1)
+        predictions = result.pop("predictions")
+        os.makedirs(seed_dir, exist_ok=True)
+        for split, sentences in (("dev", dev), ("test", test)):
+            if sentences is not None:
+                path = os.path.join(seed_dir, f"{split}_predictions.txt")
+                write_conll(path, sentences.words, sentences.tags, predictions[split])
+        if save_model:
+            path = os.path.join(seed_dir, TAGGER_FILE)
+            tagger.save(path)
+            result["model"] = path
+        runs.append(result)
+        if best is None or result["dev"]["f1"] > best[0]["dev"]["f1"]:
+            best = (result, tagger, windower)
+        print(
+            f"seed {seed}: dev {_percentages(result['dev'])}"
+            + (f"; test {_percentages(result['test'])}" if test is not None else "")
+            + f" ({result['seconds']:.0f}s)",
+            flush=True,
+        )
+
+    median = {
+        split: {
+            name: statistics.median(run[split][name] for run in runs) for name in METRICS
+        }
+        for split in ("dev", "test")
+        if test is not None or split == "dev"
+    }
+    exported = None
+    if export_dir:
+        from keras_electra.tagging.export import export_tagger
+
+        result, tagger, windower = best
+        exported = export_tagger(
+            tagger, export_dir, vocab=vocab, sequence_length=config.sequence_length,
+            stride=windower.stride, normalization=normalization,
+            max_pieces_per_word=windower.max_pieces_per_word,
+        )
+        print(f"exported seed {result['seed']} (best dev F1) to {exported}", flush=True)
+    results = {
+        "task": "tagging",
+        "metrics": list(METRICS),
+        "median": median,
+        "seeds": seeds,
+        "runs": runs,
+        "init": loaded.source,
+        "vocab": os.path.join(output_dir, VOCAB_FILE),
+        **normalization.to_record(),
+        "sequence_length": config.sequence_length,
+        "tag_scheme": config.tag_scheme,
+        "label_names": runs[0]["label_names"],
+        "train_source": train.source,
+        "dev_source": dev.source,
+        "test_source": test.source if test is not None else None,
+        "export": exported,
+        "exported_seed": best[0]["seed"] if exported else None,
+        "command": command,
+    }
+    path = os.path.join(output_dir, RESULTS_FILE)
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2, default=_json_default)
+        f.write("\n")
+    print(
+        f"median over {len(runs)} seed(s): dev {_percentages(median['dev'])}"
+        + (f"; test {_percentages(median['test'])}" if "test" in median else "")
+        + f"; results in {path}",
+        flush=True,
+    )
+    return results
+
+
+def _percentages(scores):
+    return ", ".join(f"{name} {100 * scores[name]:.2f}" for name in METRICS)
+
+
+def _json_default(value):
+    if isinstance(value, TextNormalization):
+        return value.to_record()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

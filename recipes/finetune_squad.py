@@ -1,0 +1,169 @@
+#!/usr/bin/env python
+"""Fine-tunes an ELECTRA discriminator for extractive QA (SQuAD 1.1 / 2.0).
+
+The original's recipe: start and end logits over the tokens (and, for 2.0,
+an answerability classifier on [CLS]), windows of 512 tokens with doc stride
+128 and questions cut to 64 tokens, n-best 20, answers of at most 30
+tokens, 2 epochs, batch 32, AdamW with layer-wise decay (0.8), 10% warm-up
+then linear decay. Every seed is scored on dev with the official SQuAD
+EM/F1 (2.0: also HasAns/NoAns and the best no-answer threshold) and the
+median is reported. Start and end are predicted independently (the
+original's joint start/end beam is not implemented).
+
+Example:
+    python recipes/finetune_squad.py --train train-v2.0.json \\
+        --dev dev-v2.0.json --version 2.0 --init runs/electra_small \\
+        --seeds 1,2,3 --output-dir runs/squad2 --export-dir saved_models/squad
+    python recipes/finetune_squad.py --sample-split --version 1.1 \\
+        --init random --preset tiny --seq-len 128 --epochs 3
+"""
+
+import argparse
+import os
+import sys
+
+from keras_electra import cli
+from keras_electra.presets import PRESET_NAMES
+
+SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir,
+                      "shared", "data", "squad", "dev-v2.0-sample.json")
+
+
+def build_parser():
+    parser = cli.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Outputs: --output-dir gets results.json (per-seed and median "
+        "dev EM/F1, settings), seed_N/logs (TensorBoard) and "
+        "seed_N/question_answerer.keras with vocab.txt; --export-dir gets a "
+        "versioned SavedModel (question + context -> answer). Bad input "
+        "prints a one-line error and exits with status 2.",
+    )
+    data = parser.add_argument_group("data")
+    data.add_argument("--train", help="SQuAD JSON training file")
+    data.add_argument("--dev", help="SQuAD JSON dev file")
+    data.add_argument(
+        "--sample-split", action="store_true",
+        help="split the bundled ../shared/data/squad/dev-v2.0-sample.json by "
+        "article: the first 4 articles train, the last one (Victoria) is dev",
+    )
+    data.add_argument("--sample-file", default=SAMPLE, help=argparse.SUPPRESS)
+    data.add_argument(
+        "--version", choices=("1.1", "2.0"), default="2.0",
+        help="1.1 drops unanswerable questions; 2.0 adds the answerability "
+        "head and no-answer threshold (default: %(default)s)",
+    )
+    data.add_argument("--max-train-examples", type=cli.positive(int),
+                      help="train on the first N questions only (quick runs)")
+    model = parser.add_argument_group("model")
+    model.add_argument(
+        "--init", default="random",
+        help="a pretrain.py --model-dir, a discriminator .keras file, or "
+        "'random' for a randomly initialised --preset (default: %(default)s)",
+    )
+    model.add_argument("--preset", default="small", choices=PRESET_NAMES,
+                       help="size of a random --init (default: %(default)s)")
+    model.add_argument("--vocab", help="WordPiece vocab (default: the --init run's, "
+                       "else the bundled uncased vocab)")
+    cli.add_normalization_flags(model, default_help="as the --init run, else yes")
+    qa = parser.add_argument_group("windows and answers (defaults: the original's)")
+    qa.add_argument("--seq-len", "--max-seq-length", dest="sequence_length",
+                    type=cli.positive(int), default=512)
+    qa.add_argument("--doc-stride", type=cli.positive(int), default=128)
+    qa.add_argument("--max-query-length", type=cli.positive(int), default=64)
+    qa.add_argument("--max-answer-length", type=cli.positive(int), default=30)
+    qa.add_argument("--n-best", type=cli.positive(int), default=20)
+    qa.add_argument("--no-answer-threshold", type=float, default=0.0,
+                    help="2.0: answer '' above this no-answer score (default: 0; "
+                    "results.json also has the dev-tuned best_f1_thresh, which "
+                    "exports use)")
+    train = parser.add_argument_group("training")
+    train.add_argument("--seeds", type=cli.seed_list, default=[1],
+                       help="comma-separated seeds; one run each, the median is "
+                       "reported (default: 1)")
+    train.add_argument("--learning-rate", type=cli.positive(float),
+                       help="peak rate of the head (default: 3e-4 small, 1e-4 base, "
+                       "5e-5 large)")
+    train.add_argument("--layer-decay", type=cli.positive(float),
+                       help="layer-wise learning-rate decay (default: 0.8; 0.9 large)")
+    train.add_argument("--batch-size", type=cli.positive(int), default=32)
+    train.add_argument("--epochs", type=cli.positive(int), default=2)
+    train.add_argument("--warmup-fraction", type=float, default=0.1)
+    train.add_argument("--weight-decay", type=float, default=0.01)
+    output = parser.add_argument_group("output")
+    output.add_argument("--output-dir", help="default: runs/finetune_squad<version>")
+    output.add_argument("--export-dir",
+                        help="export the median seed's model as a SavedModel here "
+                        "(e.g. saved_models/squad)")
+    output.add_argument("--save-model", action=argparse.BooleanOptionalAction,
+                        default=True, help="save each seed's model (default: yes)")
+    output.add_argument("--verbose", type=int, default=0, choices=(0, 1, 2))
+    return parser
+
+
+def check_flags(args):
+    """Returns a usage error for inconsistent flags, or None."""
+    if args.sample_split:
+        if args.train or args.dev:
+            return "--sample-split replaces --train/--dev"
+        if not os.path.isfile(args.sample_file):
+            return f"the bundled sample '{args.sample_file}' is missing"
+    else:
+        if not (args.train and args.dev):
+            return "give --train and --dev, or --sample-split"
+        for flag, path in (("--train", args.train), ("--dev", args.dev)):
+            if not os.path.isfile(path):
+                return f"{flag} '{path}' does not exist"
+    if args.sequence_length < args.max_query_length + 4:
+        return (f"--seq-len {args.sequence_length} leaves no room for the context "
+                f"after --max-query-length {args.max_query_length} (needs at least "
+                f"{args.max_query_length + 4})")
+    if not 0 <= args.warmup_fraction < 1:
+        return f"--warmup-fraction must be in [0, 1), got {args.warmup_fraction}"
+    if args.init != "random" and not os.path.exists(args.init):
+        return f"--init '{args.init}' does not exist"
+    if args.vocab and not os.path.isfile(args.vocab):
+        return f"--vocab '{args.vocab}' does not exist"
+    return None
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    problem = check_flags(args)
+    if problem:
+        cli.fail(problem)
+    cli.import_keras_and_tensorflow("tf.data and the tokenizer")
+    from keras_electra.qa import squad
+    from keras_electra.qa.training import QAConfig
+    from keras_electra.qa.training import finetune_qa
+
+    if args.sample_split:
+        examples = squad.load_squad(args.sample_file, args.version)
+        train, dev = squad.split_by_article(examples)
+        sources = {"sample_split": os.path.normpath(args.sample_file)}
+    else:
+        train = squad.load_squad(args.train, args.version)
+        dev = squad.load_squad(args.dev, args.version)
+        sources = {"train": args.train, "dev": args.dev}
+    config = QAConfig(
+        version=args.version, sequence_length=args.sequence_length,
+        doc_stride=args.doc_stride, max_query_length=args.max_query_length,
+        max_answer_length=args.max_answer_length, n_best=args.n_best,
+        learning_rate=args.learning_rate, layer_decay=args.layer_decay,
+        batch_size=args.batch_size, epochs=args.epochs,
+        warmup_fraction=args.warmup_fraction, weight_decay=args.weight_decay,
+        no_answer_threshold=args.no_answer_threshold,
+        max_train_examples=args.max_train_examples,
+    )
+    version_tag = args.version.replace(".", "")
+    finetune_qa(
+        train, dev, args.init, seeds=args.seeds, config=config, preset=args.preset,
+        output_dir=args.output_dir or os.path.join("runs", f"finetune_squad{version_tag}"),
+        vocab=args.vocab, lower_case=args.lower_case, strip_accents=args.strip_accents,
+        save_model=args.save_model, export_dir=args.export_dir, verbose=args.verbose,
+        command=[os.path.basename(sys.argv[0])] + list(sys.argv[1:]), sources=sources,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    cli.run(main)
