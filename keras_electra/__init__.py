@@ -13,6 +13,8 @@ and models are registered, so `keras.models.load_model` finds them.
 import importlib
 import sys
 
+from keras_electra.lazy import lazy_attributes
+
 __version__ = "0.1.0"
 
 # Public name -> the module that defines it.
@@ -50,19 +52,12 @@ def register_keras_objects():
         importlib.import_module(module)
 
 
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'keras_electra' has no attribute {name!r}")
-    module = importlib.import_module(_EXPORTS[name])
+def _register_when_needed(module):
     if module.__name__ in _REGISTERING or "keras" in sys.modules:
         register_keras_objects()
-    value = getattr(module, name)
-    globals()[name] = value
-    return value
 
 
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, _register_when_needed)
 
 
 if "keras" in sys.modules:  # Keras is loaded already: nothing to save.

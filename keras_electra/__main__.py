@@ -129,8 +129,9 @@ def add_convert_parser(commands, parser):
     )
 
 
-def convert(args, out=sys.stdout):
+def convert(args, out=None):
     """Runs the `convert` command; returns the exit status."""
+    out = out or sys.stdout  # Read at call time (tests capture it).
     if args.num_heads is not None and args.num_heads < 1:
         _fail(f"--num-heads must be positive, got {args.num_heads}")
     if os.path.isfile(args.output_dir) or (
@@ -215,26 +216,17 @@ def convert(args, out=sys.stdout):
     return 0
 
 
-def score(args, out=sys.stdout):
+def score(args, out=None):
     """Runs the `score` command; returns the exit status."""
+    out = out or sys.stdout  # Read at call time (tests capture it).
     if not 0.0 <= args.threshold <= 1.0:
         _fail(f"--threshold must be in [0, 1], got {args.threshold}")
-    if not os.path.exists(args.model):
-        _fail(f"model '{args.model}' does not exist (export one with tools/export.py)")
-    with cli.quiet_stderr():
-        import tensorflow as tf
+    loaded, signature, version_dir, metadata = cli.load_exported_or_fail(
+        args.model, hint="export one with tools/export.py", prog=PROG,
+    )
+    import tensorflow as tf  # Loaded with the model above.
 
-        from keras_electra.export.saved_model import read_metadata
-        from keras_electra.export.serving import load_exported
-
-    try:
-        loaded, version_dir = load_exported(args.model)
-    except (OSError, ValueError) as e:
-        _fail(str(e).splitlines()[0])
-    except Exception as e:  # A corrupt SavedModel raises TF errors.
-        _fail(f"cannot load '{args.model}': {str(e).splitlines()[0]}")
-    signature = loaded.signatures.get("serving_default")
-    if signature is None or "replaced_probability" not in signature.structured_outputs:
+    if "replaced_probability" not in signature.structured_outputs:
         _fail(
             f"'{version_dir}' is not an exported discriminator (no "
             "replaced_probability output)"
@@ -254,7 +246,7 @@ def score(args, out=sys.stdout):
     outputs = {k: v.numpy() for k, v in signature(**inputs).items()}
 
     color = args.color == "always" or (args.color == "auto" and out.isatty())
-    version = read_metadata(version_dir).get("version", os.path.basename(version_dir))
+    version = metadata.get("version", os.path.basename(version_dir))
     print(f"model: {version_dir} (version {version})", file=out)
     for row, text in enumerate(args.texts):
         print(f"\n{text}", file=out)

@@ -190,3 +190,116 @@ def import_data():
 
         tf.constant(0)  # Device discovery logs here, still silenced.
     return data
+
+
+def load_exported_or_fail(path, *, hint, prog=None, kind=None, description=None):
+    """Loads an exported SavedModel for a command; any problem exits with
+    one line (`fail`).
+
+    Args:
+        path: str. A model's base directory (its latest version is loaded)
+            or a version directory.
+        hint: str. How to make one, shown when `path` does not exist.
+        prog: str or None. The program name in the error.
+        kind: str or None. The metadata `kind` the model must have.
+        description: str. What the model must be, for the error when it
+            has no `serving_default` signature or another `kind` (e.g.
+            `"an exported tagger"`).
+
+    Returns:
+        `(loaded, signature, version_dir, metadata)`: keep `loaded` while
+        calling `signature` (it owns the variables).
+    """
+    if not os.path.exists(path):
+        fail(f"model '{path}' does not exist ({hint})", prog)
+    with quiet_stderr():
+        from keras_electra.export.saved_model import read_metadata
+        from keras_electra.export.serving import load_exported
+    try:
+        loaded, version_dir = load_exported(path)
+    except (OSError, ValueError) as e:
+        fail(first_line(e), prog)
+    except Exception as e:  # A corrupt SavedModel raises TF errors.
+        fail(f"cannot load '{path}': {first_line(e)}", prog)
+    metadata = read_metadata(version_dir)
+    signature = loaded.signatures.get("serving_default")
+    if signature is None or (kind is not None and metadata.get("kind") != kind):
+        fail(f"'{version_dir}' is not {description or 'an exported model'}", prog)
+    return loaded, signature, version_dir, metadata
+
+
+def add_encoder_flags(group):
+    """Adds a fine-tuning recipe's `--init`, `--preset`, `--vocab` and the
+    normalization flags (checked by `check_finetuning_flags`)."""
+    from keras_electra.presets import PRESET_NAMES
+
+    group.add_argument(
+        "--init", default="random",
+        help="a pretrain.py --model-dir (e.g. runs/electra_tiny), a discriminator "
+        ".keras file, or 'random' for a randomly initialised --preset "
+        "(default: %(default)s)",
+    )
+    group.add_argument(
+        "--preset", default="small", choices=PRESET_NAMES,
+        help="size of a random --init (default: %(default)s)",
+    )
+    group.add_argument(
+        "--vocab",
+        help="WordPiece vocab (default: the one the --init run recorded, "
+        "else the bundled uncased vocab)",
+    )
+    add_normalization_flags(group, default_help="as the --init run, else yes")
+
+
+def add_finetuning_flags(group, epochs=3, epochs_help=None):
+    """Adds a fine-tuning recipe's `--seeds`, `--learning-rate`,
+    `--layer-decay`, `--batch-size`, `--epochs`, `--warmup-fraction` and
+    `--weight-decay`, with the original's defaults (checked by
+    `check_finetuning_flags`).
+
+    Args:
+        group: `argparse` parser or argument group.
+        epochs: int or None. The default of `--epochs`.
+        epochs_help: str or None. Its help, when the default needs words.
+    """
+    group.add_argument(
+        "--seeds", type=seed_list, default=[1],
+        help="comma-separated seeds; one run each, the median is reported "
+        "(default: 1)",
+    )
+    group.add_argument(
+        "--learning-rate", type=positive(float),
+        help="peak rate of the head (default: 3e-4 small, 1e-4 base, 5e-5 large)",
+    )
+    group.add_argument(
+        "--layer-decay", type=positive(float),
+        help="layer-wise learning-rate decay, in (0, 1] (default: 0.8; 0.9 large)",
+    )
+    group.add_argument("--batch-size", type=positive(int), default=32)
+    group.add_argument(
+        "--epochs", type=positive(int), default=epochs,
+        help=epochs_help or f"passes over the training data (default: {epochs})",
+    )
+    group.add_argument("--warmup-fraction", type=float, default=0.1)
+    group.add_argument("--weight-decay", type=float, default=0.01)
+
+
+def check_finetuning_flags(args):
+    """A usage error for the flags `add_encoder_flags` and
+    `add_finetuning_flags` add, or None."""
+    if args.init != "random" and not os.path.exists(args.init):
+        return f"--init '{args.init}' does not exist"
+    if args.vocab is not None and not os.path.isfile(args.vocab):
+        return f"--vocab '{args.vocab}' does not exist"
+    if args.layer_decay is not None and args.layer_decay > 1:
+        return f"--layer-decay must be in (0, 1], got {args.layer_decay}"
+    if not 0 <= args.warmup_fraction < 1:
+        return f"--warmup-fraction must be in [0, 1), got {args.warmup_fraction}"
+    if args.weight_decay < 0:
+        return f"--weight-decay must be non-negative, got {args.weight_decay}"
+    return None
+
+
+def command_line():
+    """This process's command line as a list, for a results file."""
+    return [os.path.basename(sys.argv[0])] + list(sys.argv[1:])

@@ -19,10 +19,8 @@ Example:
 
 import argparse
 import os
-import sys
 
 from keras_electra import cli
-from keras_electra.presets import PRESET_NAMES
 
 TASK_NAMES = ("cola", "sst2", "mrpc", "stsb", "rte", "qnli", "qqp", "mnli", "tsv")
 
@@ -68,48 +66,14 @@ def build_parser():
         help="train on the first N examples only (quick runs)",
     )
     model = parser.add_argument_group("model")
-    model.add_argument(
-        "--init", default="random",
-        help="a pretrain.py --model-dir (e.g. runs/electra_tiny), a discriminator "
-        ".keras file, or 'random' for a randomly initialised --preset "
-        "(default: %(default)s)",
-    )
-    model.add_argument(
-        "--preset", default="small", choices=PRESET_NAMES,
-        help="size of a random --init (default: %(default)s)",
-    )
-    model.add_argument(
-        "--vocab",
-        help="WordPiece vocab (default: the one the --init run recorded, "
-        "else the bundled uncased vocab)",
-    )
-    cli.add_normalization_flags(model, default_help="as the --init run, else yes")
+    cli.add_encoder_flags(model)
     train = parser.add_argument_group("training (defaults: the original's)")
-    train.add_argument(
-        "--seeds", type=cli.seed_list, default=[1],
-        help="comma-separated seeds; one run each, the median is reported "
-        "(default: 1)",
-    )
-    train.add_argument(
-        "--learning-rate", type=cli.positive(float),
-        help="peak rate of the head (default: 3e-4 small, 1e-4 base, 5e-5 large)",
-    )
-    train.add_argument(
-        "--layer-decay", type=cli.positive(float),
-        help="layer-wise learning-rate decay (default: 0.8; 0.9 large)",
-    )
-    train.add_argument("--batch-size", type=cli.positive(int), default=32)
+    cli.add_finetuning_flags(train, epochs=None, epochs_help="default: 3; 10 for RTE and STS-B")
     train.add_argument(
         "--seq-len", "--max-seq-length", "--sequence-length", type=cli.positive(int),
         default=128,
         dest="sequence_length",
     )
-    train.add_argument(
-        "--epochs", type=cli.positive(int),
-        help="default: 3; 10 for RTE and STS-B",
-    )
-    train.add_argument("--warmup-fraction", type=float, default=0.1)
-    train.add_argument("--weight-decay", type=float, default=0.01)
     train.add_argument(
         "--double-unordered", action=argparse.BooleanOptionalAction,
         default=None,
@@ -129,6 +93,9 @@ def build_parser():
 
 def check_flags(args):
     """Returns a usage error for inconsistent flags, or None."""
+    problem = cli.check_finetuning_flags(args)
+    if problem:
+        return problem
     if args.task == "tsv":
         missing = [
             flag
@@ -187,7 +154,7 @@ def main(argv=None):
         vocab=args.vocab,
         lower_case=args.lower_case, strip_accents=args.strip_accents,
         save_model=args.save_model, verbose=args.verbose,
-        command=[os.path.basename(sys.argv[0])] + list(sys.argv[1:]),
+        command=cli.command_line(),
     )
     return 0
 

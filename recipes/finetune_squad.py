@@ -20,10 +20,8 @@ Example:
 
 import argparse
 import os
-import sys
 
 from keras_electra import cli
-from keras_electra.presets import PRESET_NAMES
 
 SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir,
                       "shared", "data", "squad", "dev-v2.0-sample.json")
@@ -55,16 +53,7 @@ def build_parser():
     data.add_argument("--max-train-examples", type=cli.positive(int),
                       help="train on the first N questions only (quick runs)")
     model = parser.add_argument_group("model")
-    model.add_argument(
-        "--init", default="random",
-        help="a pretrain.py --model-dir, a discriminator .keras file, or "
-        "'random' for a randomly initialised --preset (default: %(default)s)",
-    )
-    model.add_argument("--preset", default="small", choices=PRESET_NAMES,
-                       help="size of a random --init (default: %(default)s)")
-    model.add_argument("--vocab", help="WordPiece vocab (default: the --init run's, "
-                       "else the bundled uncased vocab)")
-    cli.add_normalization_flags(model, default_help="as the --init run, else yes")
+    cli.add_encoder_flags(model)
     qa = parser.add_argument_group("windows and answers (defaults: the original's)")
     qa.add_argument("--seq-len", "--max-seq-length", dest="sequence_length",
                     type=cli.positive(int), default=512)
@@ -77,18 +66,7 @@ def build_parser():
                     "results.json also has the dev-tuned best_f1_thresh, which "
                     "exports use)")
     train = parser.add_argument_group("training")
-    train.add_argument("--seeds", type=cli.seed_list, default=[1],
-                       help="comma-separated seeds; one run each, the median is "
-                       "reported (default: 1)")
-    train.add_argument("--learning-rate", type=cli.positive(float),
-                       help="peak rate of the head (default: 3e-4 small, 1e-4 base, "
-                       "5e-5 large)")
-    train.add_argument("--layer-decay", type=cli.positive(float),
-                       help="layer-wise learning-rate decay (default: 0.8; 0.9 large)")
-    train.add_argument("--batch-size", type=cli.positive(int), default=32)
-    train.add_argument("--epochs", type=cli.positive(int), default=2)
-    train.add_argument("--warmup-fraction", type=float, default=0.1)
-    train.add_argument("--weight-decay", type=float, default=0.01)
+    cli.add_finetuning_flags(train, epochs=2)
     output = parser.add_argument_group("output")
     output.add_argument("--output-dir", help="default: runs/finetune_squad<version>")
     output.add_argument("--export-dir",
@@ -117,13 +95,7 @@ def check_flags(args):
         return (f"--seq-len {args.sequence_length} leaves no room for the context "
                 f"after --max-query-length {args.max_query_length} (needs at least "
                 f"{args.max_query_length + 4})")
-    if not 0 <= args.warmup_fraction < 1:
-        return f"--warmup-fraction must be in [0, 1), got {args.warmup_fraction}"
-    if args.init != "random" and not os.path.exists(args.init):
-        return f"--init '{args.init}' does not exist"
-    if args.vocab and not os.path.isfile(args.vocab):
-        return f"--vocab '{args.vocab}' does not exist"
-    return None
+    return cli.check_finetuning_flags(args)
 
 
 def main(argv=None):
@@ -160,7 +132,7 @@ def main(argv=None):
         output_dir=args.output_dir or os.path.join("runs", f"finetune_squad{version_tag}"),
         vocab=args.vocab, lower_case=args.lower_case, strip_accents=args.strip_accents,
         save_model=args.save_model, export_dir=args.export_dir, verbose=args.verbose,
-        command=[os.path.basename(sys.argv[0])] + list(sys.argv[1:]), sources=sources,
+        command=cli.command_line(), sources=sources,
     )
     return 0
 

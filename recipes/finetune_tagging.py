@@ -22,10 +22,8 @@ Example:
 
 import argparse
 import os
-import sys
 
 from keras_electra import cli
-from keras_electra.presets import PRESET_NAMES
 
 DEFAULT_DEV_SENTENCES = 1000
 
@@ -63,37 +61,9 @@ def build_parser():
         help="tags the model predicts; the files may use either (default: bio)",
     )
     model = parser.add_argument_group("model")
-    model.add_argument(
-        "--init", default="random",
-        help="a pretrain.py --model-dir (e.g. runs/electra_tiny), a discriminator "
-        ".keras file, or 'random' for a randomly initialised --preset "
-        "(default: %(default)s)",
-    )
-    model.add_argument(
-        "--preset", default="small", choices=PRESET_NAMES,
-        help="size of a random --init (default: %(default)s)",
-    )
-    model.add_argument(
-        "--vocab",
-        help="WordPiece vocab (default: the one the --init run recorded, "
-        "else the bundled uncased vocab)",
-    )
-    cli.add_normalization_flags(model, default_help="as the --init run, else yes")
+    cli.add_encoder_flags(model)
     train = parser.add_argument_group("training (defaults: the original's)")
-    train.add_argument(
-        "--seeds", type=cli.seed_list, default=[1],
-        help="comma-separated seeds; one run each, the median is reported "
-        "(default: 1)",
-    )
-    train.add_argument(
-        "--learning-rate", type=cli.positive(float),
-        help="peak rate of the head (default: 3e-4 small, 1e-4 base, 5e-5 large)",
-    )
-    train.add_argument(
-        "--layer-decay", type=cli.positive(float),
-        help="layer-wise learning-rate decay, in (0, 1] (default: 0.8; 0.9 large)",
-    )
-    train.add_argument("--batch-size", type=cli.positive(int), default=32)
+    cli.add_finetuning_flags(train, epochs=3)
     train.add_argument(
         "--seq-len", "--max-seq-length", "--sequence-length", type=cli.positive(int),
         default=128, dest="sequence_length",
@@ -105,9 +75,6 @@ def build_parser():
         help="WordPieces between the windows of a long sentence (default: "
         "half a window)",
     )
-    train.add_argument("--epochs", type=cli.positive(int), default=3)
-    train.add_argument("--warmup-fraction", type=float, default=0.1)
-    train.add_argument("--weight-decay", type=float, default=0.01)
     output = parser.add_argument_group("output")
     output.add_argument("--output-dir", default=os.path.join("runs", "finetune_tagging"))
     output.add_argument(
@@ -130,21 +97,14 @@ def check_flags(args):
             return f"{flag} '{path}' does not exist"
     if args.dev and args.dev_sentences:
         return "--dev-sentences holds out dev from --train; drop it with --dev"
-    if args.init != "random" and not os.path.exists(args.init):
-        return f"--init '{args.init}' does not exist"
-    if args.vocab is not None and not os.path.isfile(args.vocab):
-        return f"--vocab '{args.vocab}' does not exist"
     if args.sequence_length < 3:
         return f"--seq-len must be at least 3, got {args.sequence_length}"
     if args.stride is not None and args.stride > args.sequence_length - 2:
         return (f"--stride must be at most --seq-len - 2 = {args.sequence_length - 2}, "
                 f"got {args.stride}")
-    if args.layer_decay is not None and args.layer_decay > 1:
-        return f"--layer-decay must be in (0, 1], got {args.layer_decay}"
-    if not 0 <= args.warmup_fraction < 1:
-        return f"--warmup-fraction must be in [0, 1), got {args.warmup_fraction}"
-    if args.weight_decay < 0:
-        return f"--weight-decay must be non-negative, got {args.weight_decay}"
+    problem = cli.check_finetuning_flags(args)
+    if problem:
+        return problem
     if args.export_dir and os.path.isfile(args.export_dir):
         return f"--export-dir '{args.export_dir}' is a file"
     return None
@@ -198,7 +158,7 @@ def main(argv=None):
         lower_case=args.lower_case, strip_accents=args.strip_accents,
         save_model=args.save_model, export_dir=args.export_dir,
         verbose=args.verbose,
-        command=[os.path.basename(sys.argv[0])] + list(sys.argv[1:]),
+        command=cli.command_line(),
     )
     return 0
 

@@ -26,8 +26,6 @@ Example:
 """
 
 import argparse
-import os
-import sys
 
 from keras_electra import cli
 from keras_electra.presets import PRESET_NAMES
@@ -35,6 +33,7 @@ from keras_electra.pretrain.config import DISTRIBUTE_CHOICES
 from keras_electra.pretrain.config import OBJECTIVES
 from keras_electra.pretrain.config import PRECISION_POLICIES
 from keras_electra.pretrain.config import PretrainConfig
+from keras_electra.pretrain.config import resolve_inputs
 
 
 def build_parser():
@@ -157,14 +156,15 @@ def config_from_args(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    config = config_from_args(args)  # Checked before the slow imports.
+    config = config_from_args(args)  # Checked before the slow imports,
+    resolve_inputs(config)  # with its vocab, model config and text corpus.
     cli.import_keras_and_tensorflow(
         "tf.data and tf.distribute or keras.distribution",
         backends=("tensorflow", "jax"),
     )
     from keras_electra.pretrain import pretrain
 
-    command = [os.path.basename(sys.argv[0])] + list(sys.argv[1:])
+    command = cli.command_line()
     pretrain(config, command=command)
     return 0
 

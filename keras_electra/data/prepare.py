@@ -9,6 +9,7 @@ from keras_electra.data import tfrecords
 from keras_electra.data.dataset import packed_examples
 from keras_electra.data.dataset import prepared_settings
 from keras_electra.data.errors import DataError
+from keras_electra.data.sources import SETTINGS_FILE as SETTINGS
 from keras_electra.data.sources import TFDSText
 from keras_electra.data.sources import TFRecordShards
 from keras_electra.data.sources import as_source
@@ -19,7 +20,6 @@ from keras_electra.data.vocab import as_vocab
 
 logger = logging.getLogger("keras_electra.data")
 
-SETTINGS = "settings.json"
 TFDS_UNITS = 16  # Interleaved shards a TFDS split is prepared in.
 PACKING = "split-long-lines"
 """Recorded in the settings: runs whose long lines were truncated (before

@@ -17,6 +17,11 @@ from keras_electra.data.errors import DataError
 
 DOC_END = None
 
+# A directory made by the prepare tool (`keras_electra.data.prepare`): its
+# manifest, written last, and the settings it writes first.
+MANIFEST_FILE = "prepared.json"
+SETTINGS_FILE = "settings.json"
+
 DEFAULT_CORPUS = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
     "assets", "corpus", "gutenberg_small.txt",
@@ -333,24 +338,39 @@ def as_source(source):
     Accepts a `TextFiles`, `TFDSText` or `TFRecordShards`; a string
     `"tfds:NAME[:SPLIT[:FEATURE]]"`; a directory made by the prepare tool or
     paths ending in `.tfrecord` (TFRecord shards); any other path, glob or
-    list of them (text files).
+    list of them (text files). Which one a string or list is, is
+    `source_kind`'s answer.
     """
     if isinstance(source, (TextFiles, TFDSText, TFRecordShards)):
         return source
-    paths = [source] if isinstance(source, (str, os.PathLike)) else list(source)
-    paths = [os.fspath(p) for p in paths]
-    if len(paths) == 1 and paths[0].startswith("tfds:"):
+    paths = _as_paths(source)
+    kind = source_kind(paths)
+    if kind == "tfds":
         name, split, feature = (paths[0][5:].split(":") + [None, None])[:3]
         return TFDSText(name, split=split or "train", feature=feature or "text")
-    if len(paths) == 1 and os.path.isdir(paths[0]):
-        from keras_electra.data.tfrecords import MANIFEST
-
-        marks = (MANIFEST, "settings.json")  # Finished or interrupted run.
-        if any(os.path.exists(os.path.join(paths[0], m)) for m in marks):
-            return TFRecordShards(paths[0])
-    if paths and all(".tfrecord" in os.path.basename(p) for p in paths):
-        return TFRecordShards(paths)
+    if kind == "tfrecord":
+        return TFRecordShards(paths[0] if os.path.isdir(paths[0]) else paths)
     return TextFiles(paths)
+
+
+def source_kind(source):
+    """`"tfds"`, `"tfrecord"` or `"text"`: what `as_source` makes of a path,
+    glob or list of them. Pure Python; opens nothing."""
+    paths = _as_paths(source)
+    if len(paths) == 1 and paths[0].startswith("tfds:"):
+        return "tfds"
+    if len(paths) == 1 and os.path.isdir(paths[0]):
+        marks = (MANIFEST_FILE, SETTINGS_FILE)  # Finished or interrupted run.
+        if any(os.path.exists(os.path.join(paths[0], m)) for m in marks):
+            return "tfrecord"
+    if paths and all(".tfrecord" in os.path.basename(p) for p in paths):
+        return "tfrecord"
+    return "text"
+
+
+def _as_paths(source):
+    paths = [source] if isinstance(source, (str, os.PathLike)) else list(source)
+    return [os.fspath(p) for p in paths]
 
 
 def _open(path):

@@ -14,8 +14,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_electra.data.errors import DataError
+from keras_electra.data.sources import MANIFEST_FILE as MANIFEST
 
-MANIFEST = "prepared.json"
 FORMAT = "keras_electra.pretraining_data/1"
 
 

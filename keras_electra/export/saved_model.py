@@ -290,11 +290,7 @@ def _packer(encoder, vocab, sequence_length, normalization):
     from keras_electra.data.vocab import as_vocab
 
     vocab = as_vocab(vocab, vocabulary_size=encoder.vocabulary_size)
-    if sequence_length > encoder.max_sequence_length:
-        raise ValueError(
-            f"sequence_length={sequence_length} exceeds the model's "
-            f"max_sequence_length={encoder.max_sequence_length}."
-        )
+    check_sequence_length(encoder, sequence_length)
     return ElectraPreprocessor(vocab, sequence_length, normalization)
 
 
@@ -337,22 +333,8 @@ def _export(
     metadata,
 ):
     """Builds the signatures around `predict` and writes a new version."""
-    backend = keras.backend.backend()
-    if backend not in ("tensorflow", "jax"):
-        raise ValueError(
-            f"SavedModel export runs under the TensorFlow or JAX backend, not "
-            f"{backend!r}: load the model with KERAS_BACKEND=tensorflow."
-        )
-    base_path = os.fspath(base_path)
-    if version is not None:
-        version = int(version)
-        if version < 1:
-            raise ValueError(f"version must be a positive integer, got {version}.")
-        if os.path.exists(os.path.join(base_path, str(version))):
-            raise FileExistsError(
-                f"version {version} already exists in '{base_path}'; exports "
-                "never overwrite a version"
-            )
+    export_backend()
+    base_path, version = checked_version(base_path, version)
 
     archive = keras.export.ExportArchive()
     for layer in layers:
@@ -360,10 +342,7 @@ def _export(
     # The token-level signatures take exactly `sequence_length` columns:
     # jax2tf cannot convert the position embedding for a symbolic length,
     # and one fixed shape keeps both backends' exports alike.
-    token_spec = [
-        tf.TensorSpec([None, packer.sequence_length], tf.int32, name=key)
-        for key in MODEL_INPUTS
-    ]
+    token_spec = token_input_spec(packer.sequence_length)
 
     def encode(inputs):
         sequence = ops.cast(encoder(inputs, training=False), "float32")
@@ -407,28 +386,89 @@ def _export(
     archive.add_endpoint("serving_default", _text_function(serve, packer, text_pair))
     archive.add_endpoint("encode", _text_function(embed, packer, text_pair))
 
+    signatures = [
+        name
+        for name in ("serving_default", "encode", "predict_token_ids", "encode_token_ids")
+        if predict is not None or name != "predict_token_ids"
+    ]
     record = {
-        "format": 1,
-        "kind": kind,
+        **export_record(kind, encoder, packer.vocab, packer.normalization, signatures),
         "sequence_length": packer.sequence_length,
         "text_pair": text_pair,
-        **packer.normalization.to_record(),
-        "vocab_sha256": packer.vocab.sha256,
-        "vocabulary_size": packer.vocab.size,
+        **metadata,
+    }
+    return write_version(archive, base_path, version, record, packer.vocab)
+
+
+def export_backend():
+    """The Keras backend, if a SavedModel can be exported from it.
+
+    Raises:
+        ValueError: under PyTorch.
+    """
+    backend = keras.backend.backend()
+    if backend not in ("tensorflow", "jax"):
+        raise ValueError(
+            f"SavedModel export runs under the TensorFlow or JAX backend, not "
+            f"{backend!r}: load the model with KERAS_BACKEND=tensorflow."
+        )
+    return backend
+
+
+def checked_version(base_path, version):
+    """`(base_path, version)` of a new export, checked before any work.
+
+    Raises:
+        ValueError: `version` is not a positive integer.
+        FileExistsError: `base_path/version` exists (versions are never
+            overwritten).
+    """
+    base_path = os.fspath(base_path)
+    if version is not None:
+        version = int(version)
+        if version < 1:
+            raise ValueError(f"version must be a positive integer, got {version}.")
+        if os.path.exists(os.path.join(base_path, str(version))):
+            raise FileExistsError(
+                f"version {version} already exists in '{base_path}'; exports "
+                "never overwrite a version"
+            )
+    return base_path, version
+
+
+def check_sequence_length(encoder, sequence_length):
+    """Raises `ValueError` if `sequence_length` exceeds the encoder's
+    position embeddings."""
+    if sequence_length > encoder.max_sequence_length:
+        raise ValueError(
+            f"sequence_length={sequence_length} exceeds the model's "
+            f"max_sequence_length={encoder.max_sequence_length}."
+        )
+
+
+def token_input_spec(sequence_length):
+    """The `tf.TensorSpec`s of the token-level signatures' three inputs."""
+    return [
+        tf.TensorSpec([None, sequence_length], tf.int32, name=key)
+        for key in MODEL_INPUTS
+    ]
+
+
+def export_record(kind, encoder, vocab, normalization, signatures):
+    """The metadata every export records: what it is, how it tokenizes,
+    and the versions that wrote it. Callers add their own fields."""
+    return {
+        "format": 1,
+        "kind": kind,
+        **normalization.to_record(),
+        "vocab_sha256": vocab.sha256,
+        "vocabulary_size": vocab.size,
         "hidden_dim": int(encoder.hidden_dim),
         "keras_backend": keras.backend.backend(),
         "keras_version": keras.__version__,
         "tensorflow_version": tf.__version__,
-        "signatures": [
-            name
-            for name in (
-                "serving_default", "encode", "predict_token_ids", "encode_token_ids"
-            )
-            if predict is not None or name != "predict_token_ids"
-        ],
-        **metadata,
+        "signatures": list(signatures),
     }
-    return write_version(archive, base_path, version, record, packer.vocab)
 
 
 def call_nonempty(function, inputs):

@@ -5,24 +5,16 @@ directory. `recipes/finetune_glue.py` is its command line.
 """
 
 import dataclasses
-import json
 import os
-import shutil
-import statistics
-import time
 
 import keras
 
-from keras_electra.data.vocab import load_vocab
 from keras_electra.finetune import glue
-from keras_electra.finetune.loading import load_encoder
+from keras_electra.finetune.seeds import SeedRuns
+from keras_electra.finetune.seeds import median_of
 from keras_electra.finetune.training import FinetuneConfig
-from keras_electra.finetune.training import check_compatible
 from keras_electra.finetune.training import finetune
-from keras_electra.normalization import TextNormalization
 
-RESULTS_FILE = "results.json"
-VOCAB_FILE = "vocab.txt"
 CLASSIFIER_FILE = "classifier.keras"
 
 
@@ -106,59 +98,41 @@ def finetune_seeds(
     Returns:
         The results dict written to `results.json`.
     """
-    seeds = list(seeds)
-    keras.utils.set_random_seed(seeds[0])
-    loaded = load_encoder(init, preset=preset, config_overrides=config_overrides)
-    vocab = load_vocab(vocab or loaded.vocab_path)
     config = config or FinetuneConfig()
-    check_compatible(loaded.encoder, vocab, config.sequence_length, source=loaded.source)
-    normalization = (loaded.normalization or TextNormalization()).overridden(
-        lower_case, strip_accents
+    runs = SeedRuns(
+        init, seeds, output_dir=output_dir, sequence_length=config.sequence_length,
+        preset=preset, config_overrides=config_overrides, vocab=vocab,
+        lower_case=lower_case, strip_accents=strip_accents,
     )
-    config = dataclasses.replace(config, normalization=normalization)
-    os.makedirs(output_dir, exist_ok=True)
-    shutil.copyfile(vocab.path, os.path.join(output_dir, VOCAB_FILE))
+    config = dataclasses.replace(config, normalization=runs.normalization)
     print(
         f"{task.name}: {len(train)} train / {len(dev)} dev examples "
-        f"({train.source}, {dev.source}); encoder {loaded.source}; "
-        f"seeds {','.join(map(str, seeds))}",
+        f"({train.source}, {dev.source}); encoder {runs.loaded.source}; "
+        f"seeds {','.join(map(str, runs.seeds))}",
         flush=True,
     )
 
-    runs = []
-    for index, seed in enumerate(seeds):
-        if index:  # A fresh copy of the initial weights for every seed.
-            keras.utils.set_random_seed(seed)
-            loaded = load_encoder(init, preset=preset, config_overrides=config_overrides)
-        seed_dir = os.path.join(output_dir, f"seed_{seed}")
-        start = time.time()
-        classifier, result = finetune(
-            task, train, dev, loaded.encoder, vocab, config, seed=seed,
+    def train_one(seed, encoder, seed_dir):
+        return finetune(
+            task, train, dev, encoder, runs.vocab, config, seed=seed,
             log_dir=os.path.join(seed_dir, "logs"), verbose=verbose,
         )
-        result["seconds"] = round(time.time() - start, 1)
-        if save_model:
-            path = os.path.join(seed_dir, CLASSIFIER_FILE)
-            classifier.save(path)
-            result["model"] = path
-        runs.append(result)
-        print(f"seed {seed}: {_percentages(result['scores'])} "
-              f"({result['seconds']:.0f}s)", flush=True)
+
+    results = []
+    for result, _ in runs.run(
+        train_one, summary=lambda r: _percentages(r["scores"]),
+        model_file=CLASSIFIER_FILE if save_model else None,
+    ):
+        results.append(result)
         keras.backend.clear_session()
 
-    median = {
-        name: statistics.median(run["scores"][name] for run in runs)
-        for name in task.metrics
-    }
-    results = {
+    median = median_of(results, task.metrics, "scores")
+    summary = {
         "task": task.name,
         "metrics": list(task.metrics),
         "median": median,
-        "seeds": seeds,
-        "runs": runs,
-        "init": loaded.source,
-        "vocab": os.path.join(output_dir, VOCAB_FILE),
-        **normalization.to_record(),
+        "runs": results,
+        **runs.settings(),
         "sequence_length": config.sequence_length,
         "text_columns": [str(c) for c in task.text_columns],
         "label_column": str(task.label_column),
@@ -168,20 +142,12 @@ def finetune_seeds(
         "dev_source": dev.source,
         "command": command,
     }
-    path = os.path.join(output_dir, RESULTS_FILE)
-    with open(path, "w") as f:
-        json.dump(results, f, indent=2, default=_json_default)
-        f.write("\n")
-    print(f"median over {len(runs)} seed(s): {_percentages(median)}; results in "
+    path = runs.write_results(summary)
+    print(f"median over {len(results)} seed(s): {_percentages(median)}; results in "
           f"{path}", flush=True)
-    return results
+    return summary
 
 
 def _percentages(scores):
     return ", ".join(f"{k} {100 * v:.2f}" for k, v in scores.items())
 
-
-def _json_default(value):
-    if isinstance(value, TextNormalization):
-        return value.to_record()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -2,11 +2,11 @@
 
 import keras
 
-from keras_electra.models.electra_encoder import ElectraEncoder
+from keras_electra.models.task_model import ElectraTaskModel
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
-class ElectraClassifier(keras.Model):
+class ElectraClassifier(ElectraTaskModel):
     """An ELECTRA encoder fine-tuned for sentence (pair) classification.
 
     The head is the original's: dropout and one dense layer on the [CLS]
@@ -53,11 +53,7 @@ class ElectraClassifier(keras.Model):
         dtype=None,
         **kwargs,
     ):
-        if not isinstance(encoder, ElectraEncoder):
-            raise ValueError(
-                "ElectraClassifier needs an ElectraEncoder, got "
-                f"{type(encoder).__name__}."
-            )
+        self.check_encoder(encoder)
         if regression and num_classes != 1:
             raise ValueError(
                 f"A regression head has one output; got num_classes={num_classes}."
@@ -114,7 +110,7 @@ class ElectraClassifier(keras.Model):
             **kwargs: passed to `keras.Model.compile`.
         """
         if optimizer == "auto":
-            optimizer = keras.optimizers.AdamW(1e-4, epsilon=1e-6)
+            optimizer = self.default_optimizer()
         if loss == "auto":
             loss = (
                 keras.losses.MeanSquaredError()
@@ -129,31 +125,10 @@ class ElectraClassifier(keras.Model):
             )
         super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
-    def compile_from_config(self, config):
-        # `compile` is overridden only to fill in defaults, so a saved
-        # training configuration restores as Keras' own would.
-        config = keras.saving.deserialize_keras_object(config)
-        self.compile(**config)
-        if self.built:
-            self.optimizer.build(self.trainable_variables)
-
-    def get_config(self):
+    def head_config(self):
         return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
-            "encoder": keras.layers.serialize(self.encoder),
             "num_classes": self.num_classes,
             "regression": self.regression,
             "dropout": self.dropout,
             "label_names": self.label_names,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("encoder"), dict):
-            config["encoder"] = keras.layers.deserialize(config["encoder"])
-        if "dtype" in config and isinstance(config["dtype"], dict):
-            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
-        return cls(**config)

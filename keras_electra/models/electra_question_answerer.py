@@ -5,7 +5,7 @@ from keras import ops
 
 from keras_electra.layers.activations import electra_activation
 from keras_electra.layers.initializers import electra_kernel_initializer
-from keras_electra.models.electra_encoder import ElectraEncoder
+from keras_electra.models.task_model import ElectraTaskModel
 
 MASKED_LOGIT = -1e9
 """The logit of positions an answer can never start or end at."""
@@ -27,7 +27,7 @@ def span_mask(segment_ids, padding_mask):
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
-class ElectraQuestionAnswerer(keras.Model):
+class ElectraQuestionAnswerer(ElectraTaskModel):
     """An ELECTRA encoder fine-tuned for extractive question answering.
 
     One dense layer on the encoder's sequence output gives every position a
@@ -73,11 +73,7 @@ class ElectraQuestionAnswerer(keras.Model):
     """
 
     def __init__(self, encoder, answerability=False, dtype=None, **kwargs):
-        if not isinstance(encoder, ElectraEncoder):
-            raise ValueError(
-                "ElectraQuestionAnswerer needs an ElectraEncoder, got "
-                f"{type(encoder).__name__}."
-            )
+        self.check_encoder(encoder)
         # === Layers ===
         head_dtype = dtype if dtype is not None else encoder.dtype_policy
         span_dense = keras.layers.Dense(
@@ -136,7 +132,7 @@ class ElectraQuestionAnswerer(keras.Model):
             **kwargs: passed to `keras.Model.compile`.
         """
         if optimizer == "auto":
-            optimizer = keras.optimizers.AdamW(1e-4, epsilon=1e-6)
+            optimizer = self.default_optimizer()
         if loss == "auto":
             loss = {
                 "start_logits": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
@@ -151,26 +147,5 @@ class ElectraQuestionAnswerer(keras.Model):
         super().compile(optimizer=optimizer, loss=loss, loss_weights=loss_weights,
                         metrics=metrics, **kwargs)
 
-    def compile_from_config(self, config):
-        config = keras.saving.deserialize_keras_object(config)
-        self.compile(**config)
-        if self.built:
-            self.optimizer.build(self.trainable_variables)
-
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
-            "encoder": keras.layers.serialize(self.encoder),
-            "answerability": self.answerability,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("encoder"), dict):
-            config["encoder"] = keras.layers.deserialize(config["encoder"])
-        if "dtype" in config and isinstance(config["dtype"], dict):
-            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
-        return cls(**config)
+    def head_config(self):
+        return {"answerability": self.answerability}

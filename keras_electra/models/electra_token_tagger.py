@@ -2,7 +2,7 @@
 
 import keras
 
-from keras_electra.models.electra_encoder import ElectraEncoder
+from keras_electra.models.task_model import ElectraTaskModel
 
 IGNORED_LABEL = -1
 """Label of the positions the default loss skips (special tokens, padding,
@@ -10,7 +10,7 @@ WordPieces after a word's first)."""
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
-class ElectraTokenTagger(keras.Model):
+class ElectraTokenTagger(ElectraTaskModel):
     """An ELECTRA encoder fine-tuned for sequence labelling (chunking, NER).
 
     The head is the original's tagging head: dropout and one dense layer on
@@ -61,11 +61,7 @@ class ElectraTokenTagger(keras.Model):
         dtype=None,
         **kwargs,
     ):
-        if not isinstance(encoder, ElectraEncoder):
-            raise ValueError(
-                "ElectraTokenTagger needs an ElectraEncoder, got "
-                f"{type(encoder).__name__}."
-            )
+        self.check_encoder(encoder)
         if isinstance(num_labels, bool) or not isinstance(num_labels, int) or num_labels < 2:
             raise ValueError(f"Tagging needs num_labels >= 2, got {num_labels!r}.")
         if label_names is not None:
@@ -113,37 +109,16 @@ class ElectraTokenTagger(keras.Model):
             **kwargs: passed to `keras.Model.compile`.
         """
         if optimizer == "auto":
-            optimizer = keras.optimizers.AdamW(1e-4, epsilon=1e-6)
+            optimizer = self.default_optimizer()
         if loss == "auto":
             loss = keras.losses.SparseCategoricalCrossentropy(
                 from_logits=True, ignore_class=IGNORED_LABEL
             )
         super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
-    def compile_from_config(self, config):
-        # `compile` is overridden only to fill in defaults, so a saved
-        # training configuration restores as Keras' own would.
-        config = keras.saving.deserialize_keras_object(config)
-        self.compile(**config)
-        if self.built:
-            self.optimizer.build(self.trainable_variables)
-
-    def get_config(self):
+    def head_config(self):
         return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
-            "encoder": keras.layers.serialize(self.encoder),
             "num_labels": self.num_labels,
             "dropout": self.dropout,
             "label_names": self.label_names,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("encoder"), dict):
-            config["encoder"] = keras.layers.deserialize(config["encoder"])
-        if "dtype" in config and isinstance(config["dtype"], dict):
-            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
-        return cls(**config)

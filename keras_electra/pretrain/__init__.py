@@ -20,7 +20,7 @@ Keras and TensorFlow on first use, so a command line checks its flags
 first.
 """
 
-import importlib
+from keras_electra.lazy import lazy_attributes
 
 # Public name -> the module that defines it (imported on first use).
 _EXPORTS = {
@@ -36,12 +36,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(
-            f"module 'keras_electra.pretrain' has no attribute {name!r}"
-        )
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)

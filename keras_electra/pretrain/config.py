@@ -7,6 +7,12 @@ Pure Python: a command line resolves and checks it before importing Keras.
 import dataclasses
 import os
 
+from keras_electra.config import ElectraConfig
+from keras_electra.data.errors import DataError
+from keras_electra.data.sources import DEFAULT_CORPUS
+from keras_electra.data.sources import TextFiles
+from keras_electra.data.sources import source_kind
+from keras_electra.data.vocab import load_vocab
 from keras_electra.normalization import TextNormalization
 from keras_electra.presets import PAPER_WARMUP_STEPS
 from keras_electra.presets import get_preset
@@ -251,6 +257,49 @@ class PretrainConfig:
         record["normalization"] = (self.normalization or TextNormalization()).to_record()
         record["corpus"] = None if self.corpus is None else list(self.corpus)
         return record
+
+
+@dataclasses.dataclass(frozen=True)
+class RunInputs:
+    """What a resolved `PretrainConfig` reads: its vocab, the model config
+    it builds and its corpus (paths, globs or a `tfds:` name)."""
+
+    vocab: object
+    model_config: ElectraConfig
+    corpus: list
+
+
+def resolve_inputs(config):
+    """The vocab, model config and corpus of a resolved `config`, checked.
+
+    Pure Python, so a command calls it before its slow imports: a missing or
+    bad vocab or text file, an unknown `--config` field or a `--seq-len`
+    beyond the position embeddings fails in a second. (TFDS names and
+    TFRecord shards are opened later, by `keras_electra.data.as_source`.)
+
+    Returns:
+        `RunInputs`.
+
+    Raises:
+        DataError: naming the file, field or flag.
+    """
+    vocab = load_vocab(config.vocab)
+    try:
+        model_config = ElectraConfig.from_preset(
+            config.preset, **{"vocabulary_size": vocab.size, **config.model_overrides}
+        )
+    except (TypeError, ValueError) as e:
+        raise DataError(str(e)) from None
+    load_vocab(vocab.path, model_config.vocabulary_size)
+    if config.sequence_length > model_config.max_sequence_length:
+        raise DataError(
+            f"--seq-len {config.sequence_length} exceeds the model's "
+            f"max_sequence_length={model_config.max_sequence_length}"
+        )
+    corpus = list(config.corpus or [DEFAULT_CORPUS])
+    if source_kind(corpus) == "text":
+        TextFiles(corpus)  # Raises for a missing, empty or unreadable file.
+    return RunInputs(vocab, model_config, corpus)
 
 
 def resume_conflict(old_settings, new_settings):

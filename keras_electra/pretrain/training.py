@@ -12,7 +12,6 @@ import keras
 from keras_electra import data
 from keras_electra import flops
 from keras_electra import optimization
-from keras_electra.config import ElectraConfig
 from keras_electra.models.electra_pretrainer import ElectraPretrainer
 from keras_electra.models.mlm_pretrainer import MaskedLMPretrainer
 from keras_electra.pretrain.callbacks import ComputeBudget
@@ -26,6 +25,7 @@ from keras_electra.pretrain.callbacks import restore_training_state
 from keras_electra.pretrain.config import PretrainConfig
 from keras_electra.pretrain.config import FLAGS
 from keras_electra.pretrain.config import XLA_CHOICES
+from keras_electra.pretrain.config import resolve_inputs
 from keras_electra.pretrain.config import resume_conflict
 from keras_electra.pretrain.demo import print_replaced_token_demo
 from keras_electra.pretrain.distribution import make_strategy
@@ -109,11 +109,8 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
     run = RunDirectory(config.model_dir)
 
     # === Resolve and check everything before touching the run directory ===
-    vocab = data.load_vocab(config.vocab)
-    model_config = ElectraConfig.from_preset(
-        config.preset, **{"vocabulary_size": vocab.size, **config.model_overrides}
-    )
-    data.load_vocab(vocab.path, model_config.vocabulary_size)
+    inputs = resolve_inputs(config)
+    vocab, model_config, corpus = inputs.vocab, inputs.model_config, inputs.corpus
     if strategy is None:
         strategy = make_strategy(config.distribute, config.tpu)
     replicas = strategy.num_replicas_in_sync
@@ -124,7 +121,6 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
             f"{config.grad_accum_steps}) is not divisible by the {replicas} "
             f"replicas of --distribute {config.distribute}"
         )
-    corpus = list(config.corpus or [data.DEFAULT_CORPUS])
     source = data.as_source(corpus[0] if len(corpus) == 1 else corpus)
     check_corpus_yields(source, vocab, config, model_config)
     settings = {
@@ -373,11 +369,6 @@ def claim_run_directory(run, record):
 def check_corpus_yields(source, vocab, config, model_config):
     """Raises `DataError` unless `source` packs into at least one sequence
     the model can take."""
-    if config.sequence_length > model_config.max_sequence_length:
-        raise data.DataError(
-            f"--seq-len {config.sequence_length} exceeds the model's "
-            f"max_sequence_length={model_config.max_sequence_length}"
-        )
     examples = data.packed_dataset(
         source, vocab, config.sequence_length,
         normalization=config.normalization, seed=0,

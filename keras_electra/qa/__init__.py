@@ -18,7 +18,7 @@ package is cheap: the names below load their module (and TensorFlow) on
 first use.
 """
 
-import importlib
+from keras_electra.lazy import lazy_attributes
 
 _EXPORTS = {
     "Answer": "keras_electra.qa.squad",
@@ -42,14 +42,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'keras_electra.qa' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)

@@ -10,6 +10,9 @@ import sys
 
 from keras_electra import cli
 
+# The metadata "kind" of the SavedModels this command runs.
+KIND = "question_answerer"
+
 ANSWER_HELP = """Answers a question about a context with a SavedModel written by
 recipes/finetune_squad.py --export-dir (or keras_electra.qa.export); prints
 the answer, its character offsets in the context and its score. An empty
@@ -35,11 +38,9 @@ def add_answer_parser(commands, parser):
     return answer_parser
 
 
-def answer(args, out=sys.stdout, prog="keras-electra"):
+def answer(args, out=None, prog="keras-electra"):
     """Runs the `answer` command; returns the exit status."""
-    if not os.path.exists(args.model):
-        cli.fail(f"model '{args.model}' does not exist (export one with "
-                 "recipes/finetune_squad.py --export-dir)", prog)
+    out = out or sys.stdout  # Read at call time (tests capture it).
     context = args.context
     if args.context_file is not None:
         try:
@@ -48,22 +49,12 @@ def answer(args, out=sys.stdout, prog="keras-electra"):
         except OSError as e:
             cli.fail(f"cannot read --context-file '{args.context_file}': "
                      f"{e.strerror}", prog)
-    with cli.quiet_stderr():
-        import tensorflow as tf
+    loaded, signature, version_dir, metadata = cli.load_exported_or_fail(
+        args.model, hint="export one with recipes/finetune_squad.py --export-dir",
+        prog=prog, kind=KIND, description="an exported question answerer",
+    )
+    import tensorflow as tf  # Loaded with the model above.
 
-        from keras_electra.export.saved_model import read_metadata
-        from keras_electra.export.serving import load_exported
-        from keras_electra.qa.export import KIND
-    try:
-        loaded, version_dir = load_exported(args.model)
-    except (OSError, ValueError) as e:
-        cli.fail(cli.first_line(e), prog)
-    except Exception as e:  # A corrupt SavedModel raises TF errors.
-        cli.fail(f"cannot load '{args.model}': {cli.first_line(e)}", prog)
-    metadata = read_metadata(version_dir)
-    signature = loaded.signatures.get("serving_default")
-    if metadata.get("kind") != KIND or signature is None:
-        cli.fail(f"'{version_dir}' is not an exported question answerer", prog)
     def raw(text):  # Undecodable command-line bytes reach the model as is.
         return text if isinstance(text, bytes) else os.fsencode(text)
 

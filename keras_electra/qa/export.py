@@ -29,17 +29,20 @@ token). The span rule is `keras_electra.qa.postprocess`'s.
 clients that tokenize themselves.
 """
 
-import os
 
 import keras
 import tensorflow as tf
 
+from keras_electra.export.saved_model import check_sequence_length
+from keras_electra.export.saved_model import checked_version
+from keras_electra.export.saved_model import export_backend
+from keras_electra.export.saved_model import export_record
+from keras_electra.export.saved_model import token_input_spec
 from keras_electra.export.saved_model import write_version
-from keras_electra.preprocessing import MODEL_INPUTS
 from keras_electra.qa.features import QAFeaturizer
 from keras_electra.qa.features import clean_text
+from keras_electra.qa.command import KIND
 
-KIND = "question_answerer"
 
 
 def export_question_answerer(model, base_path, *, vocab=None, sequence_length=384,
@@ -86,41 +89,21 @@ def export_question_answerer(model, base_path, *, vocab=None, sequence_length=38
             f"export_question_answerer expects an ElectraQuestionAnswerer, got "
             f"{type(model).__name__}."
         )
-    backend = keras.backend.backend()
-    if backend not in ("tensorflow", "jax"):
-        raise ValueError(
-            f"SavedModel export runs under the TensorFlow or JAX backend, not "
-            f"{backend!r}: load the model with KERAS_BACKEND=tensorflow."
-        )
+    export_backend()
     for name, value in (("max_answer_length", max_answer_length), ("n_best", n_best)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     encoder = model.encoder
     vocab = as_vocab(vocab, vocabulary_size=encoder.vocabulary_size)
-    if sequence_length > encoder.max_sequence_length:
-        raise ValueError(
-            f"sequence_length={sequence_length} exceeds the model's "
-            f"max_sequence_length={encoder.max_sequence_length}."
-        )
-    base_path = os.fspath(base_path)
-    if version is not None:
-        version = int(version)
-        if version < 1:
-            raise ValueError(f"version must be a positive integer, got {version}.")
-        if os.path.exists(os.path.join(base_path, str(version))):
-            raise FileExistsError(
-                f"version {version} already exists in '{base_path}'; exports "
-                "never overwrite a version"
-            )
+    check_sequence_length(encoder, sequence_length)
+    base_path, version = checked_version(base_path, version)
     featurizer = QAFeaturizer(vocab, sequence_length, doc_stride, max_query_length,
                               normalization=normalization, max_windows=max_windows)
     answerability = model.answerability
 
     archive = keras.export.ExportArchive()
     archive.track(model)
-    token_spec = [
-        tf.TensorSpec([None, sequence_length], tf.int32, name=key) for key in MODEL_INPUTS
-    ]
+    token_spec = token_input_spec(sequence_length)
 
     def predict(token_ids, segment_ids, padding_mask):
         outputs = model(
@@ -170,21 +153,13 @@ def export_question_answerer(model, base_path, *, vocab=None, sequence_length=38
         ], autograph=False),
     )
     record = {
-        "format": 1,
-        "kind": KIND,
+        **export_record(KIND, encoder, vocab, featurizer.normalization,
+                        ["serving_default", "predict_token_ids"]),
         "squad_version": "2.0" if answerability else "1.1",
         **featurizer.settings(),
         "max_answer_length": max_answer_length,
         "n_best": n_best,
         "no_answer_threshold": threshold,
-        **featurizer.normalization.to_record(),
-        "vocab_sha256": vocab.sha256,
-        "vocabulary_size": vocab.size,
-        "hidden_dim": int(encoder.hidden_dim),
-        "keras_backend": backend,
-        "keras_version": keras.__version__,
-        "tensorflow_version": tf.__version__,
-        "signatures": ["serving_default", "predict_token_ids"],
     }
     return write_version(archive, base_path, version, record, vocab)
 

@@ -8,20 +8,16 @@ decay 0.8 and the encoder size's learning rate.
 """
 
 import dataclasses
-import json
 import math
 import os
-import shutil
-import statistics
-import time
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_electra.data.vocab import as_vocab
-from keras_electra.data.vocab import load_vocab
-from keras_electra.finetune.loading import load_encoder
+from keras_electra.finetune.seeds import SeedRuns
+from keras_electra.finetune.seeds import median_of
 from keras_electra.finetune.training import check_compatible
 from keras_electra.finetune.training import size_of
 from keras_electra.layerwise_decay import layerwise_adamw
@@ -33,8 +29,6 @@ from keras_electra.qa import postprocess
 from keras_electra.qa.features import QAFeaturizer
 from keras_electra.qa.features import build_features
 
-RESULTS_FILE = "results.json"
-VOCAB_FILE = "vocab.txt"
 MODEL_FILE = "question_answerer.keras"
 METRICS_1 = ("exact", "f1")
 METRICS_2 = ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "NoAns_f1",
@@ -270,59 +264,48 @@ def finetune_qa(train, dev, init, *, seeds=(1,), config=None, output_dir,
         HasAns/NoAns and the best-threshold scores), per-seed `runs`,
         settings.
     """
-    seeds = list(seeds)
-    keras.utils.set_random_seed(seeds[0])
-    loaded = load_encoder(init, preset=preset, config_overrides=config_overrides)
-    vocab = load_vocab(vocab or loaded.vocab_path)
     config = config or QAConfig()
-    check_compatible(loaded.encoder, vocab, config.sequence_length, source=loaded.source)
-    normalization = (loaded.normalization or TextNormalization()).overridden(
-        lower_case, strip_accents)
-    config = dataclasses.replace(config, normalization=normalization).resolved(loaded.encoder)
-    os.makedirs(output_dir, exist_ok=True)
-    shutil.copyfile(vocab.path, os.path.join(output_dir, VOCAB_FILE))
+    runs = SeedRuns(
+        init, seeds, output_dir=output_dir, sequence_length=config.sequence_length,
+        preset=preset, config_overrides=config_overrides, vocab=vocab,
+        lower_case=lower_case, strip_accents=strip_accents,
+    )
+    vocab, normalization = runs.vocab, runs.normalization
+    config = dataclasses.replace(config, normalization=normalization).resolved(
+        runs.loaded.encoder)
     featurizer = config.featurizer(vocab)
     train_used = train[: config.max_train_examples] if config.max_train_examples else train
     train_features = build_features(train_used, featurizer)
     dev_features = build_features(dev, featurizer)
     print(f"squad {config.version}: {len(train_used)} train questions "
           f"({len(train_features)} windows) / {len(dev)} dev ({len(dev_features)} "
-          f"windows); encoder {loaded.source}; seeds {','.join(map(str, seeds))}",
-          flush=True)
-    runs, models = [], []
-    for index, seed in enumerate(seeds):
-        if index:
-            keras.utils.set_random_seed(seed)
-            loaded = load_encoder(init, preset=preset, config_overrides=config_overrides)
-        seed_dir = os.path.join(output_dir, f"seed_{seed}")
-        start = time.time()
-        model, result = train_qa(
-            train_used, dev, loaded.encoder, vocab, config, seed=seed,
+          f"windows); encoder {runs.loaded.source}; "
+          f"seeds {','.join(map(str, runs.seeds))}", flush=True)
+
+    def train_one(seed, encoder, seed_dir):
+        return train_qa(
+            train_used, dev, encoder, vocab, config, seed=seed,
             log_dir=os.path.join(seed_dir, "logs"), evaluate_every_epoch=True,
             verbose=verbose, train_features=train_features, dev_features=dev_features,
         )
-        result["seconds"] = round(time.time() - start, 1)
-        if save_model:
-            path = os.path.join(seed_dir, MODEL_FILE)
-            model.save(path)
-            result["model"] = path
-        runs.append(result)
+
+    results, models = [], []
+    for result, model in runs.run(
+        train_one, summary=lambda r: _summary(r["scores"]),
+        model_file=MODEL_FILE if save_model else None,
+    ):
+        results.append(result)
         models.append(model if export_dir else None)
-        print(f"seed {seed}: {_summary(result['scores'])} ({result['seconds']:.0f}s)",
-              flush=True)
     metrics = METRICS_1 if config.version == "1.1" else METRICS_2
-    metrics = [m for m in metrics if all(m in r["scores"] for r in runs)]
-    median = {m: statistics.median(r["scores"][m] for r in runs) for m in metrics}
-    results = {
+    metrics = [m for m in metrics if all(m in r["scores"] for r in results)]
+    median = median_of(results, metrics, "scores")
+    summary = {
         "task": f"squad{config.version}",
         "version": config.version,
         "metrics": metrics,
         "median": median,
-        "seeds": seeds,
-        "runs": runs,
-        "init": loaded.source,
-        "vocab": os.path.join(output_dir, VOCAB_FILE),
-        **normalization.to_record(),
+        "runs": results,
+        **runs.settings(),
         **featurizer.settings(),
         "max_answer_length": config.max_answer_length,
         "n_best": config.n_best,
@@ -332,10 +315,10 @@ def finetune_qa(train, dev, init, *, seeds=(1,), config=None, output_dir,
     if export_dir:
         from keras_electra.qa.export import export_question_answerer
 
-        chosen = _median_run(runs)
+        chosen = _median_run(results)
         threshold = config.no_answer_threshold
         if config.version == "2.0":
-            threshold = runs[chosen]["scores"]["best_f1_thresh"]
+            threshold = results[chosen]["scores"]["best_f1_thresh"]
         path = export_question_answerer(
             models[chosen], export_dir, vocab=vocab,
             sequence_length=config.sequence_length, doc_stride=config.doc_stride,
@@ -343,16 +326,13 @@ def finetune_qa(train, dev, init, *, seeds=(1,), config=None, output_dir,
             max_answer_length=config.max_answer_length, n_best=config.n_best,
             no_answer_threshold=threshold, normalization=normalization,
         )
-        results["export"] = {"path": path, "seed": runs[chosen]["seed"],
+        summary["export"] = {"path": path, "seed": results[chosen]["seed"],
                              "no_answer_threshold": threshold}
-        print(f"exported seed {runs[chosen]['seed']} to {path}", flush=True)
-    path = os.path.join(output_dir, RESULTS_FILE)
-    with open(path, "w") as f:
-        json.dump(results, f, indent=2, default=_json_default)
-        f.write("\n")
-    print(f"median over {len(runs)} seed(s): {_summary(median)}; results in {path}",
+        print(f"exported seed {results[chosen]['seed']} to {path}", flush=True)
+    path = runs.write_results(summary)
+    print(f"median over {len(results)} seed(s): {_summary(median)}; results in {path}",
           flush=True)
-    return results
+    return summary
 
 
 def _median_run(runs):
@@ -365,10 +345,3 @@ def _summary(scores):
     keys = [k for k in ("exact", "f1", "best_exact", "best_f1") if k in scores]
     return ", ".join(f"{k} {scores[k]:.2f}" for k in keys)
 
-
-def _json_default(value):
-    if isinstance(value, TextNormalization):
-        return value.to_record()
-    if isinstance(value, (np.floating, np.integer)):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")

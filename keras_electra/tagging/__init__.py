@@ -16,7 +16,7 @@
 load on first use of their names, so `import keras_electra.tagging` is cheap.
 """
 
-import importlib
+from keras_electra.lazy import lazy_attributes
 
 _EXPORTS = {
     "TaggedSentences": "keras_electra.tagging.conll",
@@ -37,14 +37,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'keras_electra.tagging' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)

@@ -11,6 +11,9 @@ import sys
 from keras_electra import cli
 from keras_electra.tagging import tags as tag_lib
 
+# The metadata "kind" of the SavedModels this command runs.
+KIND = "tagger"
+
 TAG_HELP = """Tags the words of each TEXT with a SavedModel written by
 recipes/finetune_tagging.py --export-dir (or keras_electra.tagging.export_tagger)
 and prints one 'word tag' line per word, then the spans. Words are split on
@@ -33,27 +36,15 @@ def add_tag_parser(commands, parser):
     return tag_parser
 
 
-def tag(args, out=sys.stdout, prog="keras-electra"):
+def tag(args, out=None, prog="keras-electra"):
     """Runs the `tag` command; returns the exit status."""
-    if not os.path.exists(args.model):
-        cli.fail(f"model '{args.model}' does not exist (export one with "
-                 "recipes/finetune_tagging.py --export-dir)", prog)
-    with cli.quiet_stderr():
-        import tensorflow as tf
+    out = out or sys.stdout  # Read at call time (tests capture it).
+    loaded, signature, version_dir, metadata = cli.load_exported_or_fail(
+        args.model, hint="export one with recipes/finetune_tagging.py --export-dir",
+        prog=prog, kind=KIND, description="an exported tagger",
+    )
+    import tensorflow as tf  # Loaded with the model above.
 
-        from keras_electra.export.saved_model import read_metadata
-        from keras_electra.export.serving import load_exported
-        from keras_electra.tagging.export import KIND
-    try:
-        loaded, version_dir = load_exported(args.model)
-    except (OSError, ValueError) as e:
-        cli.fail(cli.first_line(e), prog)
-    except Exception as e:  # A corrupt SavedModel raises TF errors.
-        cli.fail(f"cannot load '{args.model}': {cli.first_line(e)}", prog)
-    metadata = read_metadata(version_dir)
-    signature = loaded.signatures.get("serving_default")
-    if metadata.get("kind") != KIND or signature is None:
-        cli.fail(f"'{version_dir}' is not an exported tagger", prog)
     # Command-line bytes that are not UTF-8 arrive as surrogate escapes:
     # pass them on as bytes, which the model replaces by U+FFFD.
     texts = [text.encode("utf-8", "surrogateescape") for text in args.texts]

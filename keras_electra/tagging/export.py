@@ -31,21 +31,25 @@ linearly with its length: a 100,000-character text is a few hundred
 windows.
 """
 
-import os
 
 import keras
 import tensorflow as tf
 from keras import ops
 
 from keras_electra.export.saved_model import call_nonempty
+from keras_electra.export.saved_model import check_sequence_length
+from keras_electra.export.saved_model import checked_version
+from keras_electra.export.saved_model import export_backend
+from keras_electra.export.saved_model import export_record
+from keras_electra.export.saved_model import token_input_spec
 from keras_electra.export.saved_model import write_version
 from keras_electra.preprocessing import MODEL_INPUTS
 from keras_electra.tagging.windows import MAX_PIECES_PER_WORD
 from keras_electra.tagging.windows import WordWindower
 from keras_electra.tagging.windows import split_words
 from keras_electra.tagging.windows import word_predictions
+from keras_electra.tagging.command import KIND
 
-KIND = "tagger"
 """The `kind` of a tagger export in its `electra_export.json`."""
 
 
@@ -103,29 +107,11 @@ def export_tagger(
         raise ValueError(
             f"export_tagger expects an ElectraTokenTagger, got {type(tagger).__name__}."
         )
-    backend = keras.backend.backend()
-    if backend not in ("tensorflow", "jax"):
-        raise ValueError(
-            f"SavedModel export runs under the TensorFlow or JAX backend, not "
-            f"{backend!r}: load the model with KERAS_BACKEND=tensorflow."
-        )
+    export_backend()
     encoder = tagger.encoder
-    if sequence_length > encoder.max_sequence_length:
-        raise ValueError(
-            f"sequence_length={sequence_length} exceeds the model's "
-            f"max_sequence_length={encoder.max_sequence_length}."
-        )
+    check_sequence_length(encoder, sequence_length)
     label_names = list(tagger.label_names or [str(i) for i in range(tagger.num_labels)])
-    base_path = os.fspath(base_path)
-    if version is not None:
-        version = int(version)
-        if version < 1:
-            raise ValueError(f"version must be a positive integer, got {version}.")
-        if os.path.exists(os.path.join(base_path, str(version))):
-            raise FileExistsError(
-                f"version {version} already exists in '{base_path}'; exports "
-                "never overwrite a version"
-            )
+    base_path, version = checked_version(base_path, version)
     from keras_electra.data.vocab import as_vocab
 
     vocab = as_vocab(vocab, vocabulary_size=encoder.vocabulary_size)
@@ -135,10 +121,7 @@ def export_tagger(
 
     archive = keras.export.ExportArchive()
     archive.track(tagger)
-    token_spec = [
-        tf.TensorSpec([None, sequence_length], tf.int32, name=key)
-        for key in MODEL_INPUTS
-    ]
+    token_spec = token_input_spec(sequence_length)
 
     def predict(token_ids, segment_ids, padding_mask):
         inputs = {
@@ -182,23 +165,15 @@ def export_tagger(
         ),
     )
     record = {
-        "format": 1,
-        "kind": KIND,
+        **export_record(KIND, encoder, vocab, windower.normalization,
+                        ["serving_default", "predict_token_ids"]),
         "sequence_length": sequence_length,
         "stride": windower.stride,
         "max_pieces_per_word": windower.max_pieces_per_word,
         "word_split": "whitespace",
         "offsets": "code points",
-        **windower.normalization.to_record(),
-        "vocab_sha256": vocab.sha256,
-        "vocabulary_size": vocab.size,
-        "hidden_dim": int(encoder.hidden_dim),
         "label_names": label_names,
         "num_labels": len(label_names),
         "tag_scheme": scheme_of(label_names),
-        "keras_backend": backend,
-        "keras_version": keras.__version__,
-        "tensorflow_version": tf.__version__,
-        "signatures": ["serving_default", "predict_token_ids"],
     }
     return write_version(archive, base_path, version, record, vocab)

@@ -13,19 +13,15 @@ first WordPiece in the window where it has the most context
 """
 
 import dataclasses
-import json
 import os
-import shutil
-import statistics
-import time
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_electra.data.vocab import as_vocab
-from keras_electra.data.vocab import load_vocab
-from keras_electra.finetune.loading import load_encoder
+from keras_electra.finetune.seeds import SeedRuns
+from keras_electra.finetune.seeds import median_of
 from keras_electra.finetune.training import check_compatible
 from keras_electra.finetune.training import size_of
 from keras_electra.layerwise_decay import layerwise_adamw
@@ -38,8 +34,6 @@ from keras_electra.tagging.windows import IGNORED_LABEL
 from keras_electra.tagging.windows import MAX_PIECES_PER_WORD
 from keras_electra.tagging.windows import WordWindower
 
-RESULTS_FILE = "results.json"
-VOCAB_FILE = "vocab.txt"
 TAGGER_FILE = "tagger.keras"
 METRICS = ("f1", "precision", "recall")
 SENTENCES_PER_CHUNK = 2048
@@ -441,63 +435,52 @@ def finetune_tagger_seeds(
         with a test set, `test`: f1, precision, recall), `runs` (per seed),
         the settings, and `export` (the version directory, or None).
     """
-    seeds = list(seeds)
-    keras.utils.set_random_seed(seeds[0])
-    loaded = load_encoder(init, preset=preset, config_overrides=config_overrides)
-    vocab = load_vocab(vocab or loaded.vocab_path)
     config = config or TaggingConfig()
-    check_compatible(loaded.encoder, vocab, config.sequence_length, source=loaded.source)
-    normalization = (loaded.normalization or TextNormalization()).overridden(
-        lower_case, strip_accents
+    runs = SeedRuns(
+        init, seeds, output_dir=output_dir, sequence_length=config.sequence_length,
+        preset=preset, config_overrides=config_overrides, vocab=vocab,
+        lower_case=lower_case, strip_accents=strip_accents,
     )
-    config = dataclasses.replace(config, normalization=normalization)
-    os.makedirs(output_dir, exist_ok=True)
-    shutil.copyfile(vocab.path, os.path.join(output_dir, VOCAB_FILE))
+    config = dataclasses.replace(config, normalization=runs.normalization)
     print(
         f"tagging: {len(train)} train / {len(dev)} dev"
         + (f" / {len(test)} test" if test is not None else "")
         + f" sentences ({train.source}, {dev.source}"
         + (f", {test.source}" if test is not None else "")
-        + f"); encoder {loaded.source}; seeds {','.join(map(str, seeds))}",
+        + f"); encoder {runs.loaded.source}; seeds {','.join(map(str, runs.seeds))}",
         flush=True,
     )
 
-    runs, best = [], None
-    for index, seed in enumerate(seeds):
-        if index:  # A fresh copy of the initial weights for every seed.
-            keras.utils.set_random_seed(seed)
-            loaded = load_encoder(init, preset=preset, config_overrides=config_overrides)
-        seed_dir = os.path.join(output_dir, f"seed_{seed}")
-        start = time.time()
+    def train_one(seed, encoder, seed_dir):
         tagger, windower, result = finetune_tagger(
-            train, dev, loaded.encoder, vocab, config, seed=seed, test=test,
+            train, dev, encoder, runs.vocab, config, seed=seed, test=test,
             log_dir=os.path.join(seed_dir, "logs"), verbose=verbose,
         )
-        result["seconds"] = round(time.time() - start, 1)
         predictions = result.pop("predictions")
         os.makedirs(seed_dir, exist_ok=True)
         for split, sentences in (("dev", dev), ("test", test)):
             if sentences is not None:
                 path = os.path.join(seed_dir, f"{split}_predictions.txt")
                 write_conll(path, sentences.words, sentences.tags, predictions[split])
-        if save_model:
-            path = os.path.join(seed_dir, TAGGER_FILE)
-            tagger.save(path)
-            result["model"] = path
-        runs.append(result)
-        if best is None or result["dev"]["f1"] > best[0]["dev"]["f1"]:
-            best = (result, tagger, windower)
-        print(
-            f"seed {seed}: dev {_percentages(result['dev'])}"
-            + (f"; test {_percentages(result['test'])}" if test is not None else "")
-            + f" ({result['seconds']:.0f}s)",
-            flush=True,
+        result["window_stride"] = windower.stride
+        result["max_pieces_per_word"] = windower.max_pieces_per_word
+        return tagger, result
+
+    def summary(result):
+        return f"dev {_percentages(result['dev'])}" + (
+            f"; test {_percentages(result['test'])}" if test is not None else ""
         )
 
+    results, best = [], None
+    for result, tagger in runs.run(
+        train_one, summary, model_file=TAGGER_FILE if save_model else None
+    ):
+        results.append(result)
+        if best is None or result["dev"]["f1"] > best[0]["dev"]["f1"]:
+            best = (result, tagger)
+
     median = {
-        split: {
-            name: statistics.median(run[split][name] for run in runs) for name in METRICS
-        }
+        split: median_of(results, METRICS, split)
         for split in ("dev", "test")
         if test is not None or split == "dev"
     }
@@ -505,52 +488,44 @@ def finetune_tagger_seeds(
     if export_dir:
         from keras_electra.tagging.export import export_tagger
 
-        result, tagger, windower = best
+        result, tagger = best
         exported = export_tagger(
-            tagger, export_dir, vocab=vocab, sequence_length=config.sequence_length,
-            stride=windower.stride, normalization=normalization,
-            max_pieces_per_word=windower.max_pieces_per_word,
+            tagger, export_dir, vocab=runs.vocab,
+            sequence_length=config.sequence_length, stride=result["window_stride"],
+            normalization=runs.normalization,
+            max_pieces_per_word=result["max_pieces_per_word"],
         )
         print(f"exported seed {result['seed']} (best dev F1) to {exported}", flush=True)
-    results = {
+    summary = {
         "task": "tagging",
         "metrics": list(METRICS),
         "median": median,
-        "seeds": seeds,
-        "runs": runs,
-        "init": loaded.source,
-        "vocab": os.path.join(output_dir, VOCAB_FILE),
-        **normalization.to_record(),
+        "runs": results,
+        **runs.settings(),
         "sequence_length": config.sequence_length,
         "tag_scheme": config.tag_scheme,
-        "label_names": runs[0]["label_names"],
-        "train_source": train.source,
+        "label_names": results[0]["label_names"],
+        "train_source": train.source + (
+            f" (first {config.max_train_sentences} sentences)"
+            if config.max_train_sentences and config.max_train_sentences < len(train)
+            else ""
+        ),
         "dev_source": dev.source,
         "test_source": test.source if test is not None else None,
         "export": exported,
         "exported_seed": best[0]["seed"] if exported else None,
         "command": command,
     }
-    path = os.path.join(output_dir, RESULTS_FILE)
-    with open(path, "w") as f:
-        json.dump(results, f, indent=2, default=_json_default)
-        f.write("\n")
+    path = runs.write_results(summary)
     print(
-        f"median over {len(runs)} seed(s): dev {_percentages(median['dev'])}"
+        f"median over {len(results)} seed(s): dev {_percentages(median['dev'])}"
         + (f"; test {_percentages(median['test'])}" if "test" in median else "")
         + f"; results in {path}",
         flush=True,
     )
-    return results
+    return summary
 
 
 def _percentages(scores):
     return ", ".join(f"{name} {100 * scores[name]:.2f}" for name in METRICS)
 
-
-def _json_default(value):
-    if isinstance(value, TextNormalization):
-        return value.to_record()
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")

@@ -2,13 +2,11 @@
 
 Models are built and exported in subprocesses (one per Keras backend, in
 parallel), and every export is loaded back with `tf.saved_model.load` in one
-fresh TensorFlow process (`helpers.py run`); the tests compare the arrays
+fresh TensorFlow process (`export_helpers.py run`); the tests compare the arrays
 those processes write.
 """
 
-import importlib.util
 import json
-import os
 import pathlib
 import subprocess
 import sys
@@ -16,42 +14,15 @@ import sys
 import numpy as np
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 HERE = pathlib.Path(__file__).resolve().parent
 
-import helpers  # noqa: E402  (pytest puts this directory on the path)
+import export_helpers as helpers  # noqa: E402  (pytest puts this directory on the path)
+from export_helpers import ROOT  # noqa: E402
+from export_helpers import SUBPROCESS_TIMEOUT  # noqa: E402
+from export_helpers import load_serving_client  # noqa: E402
+from export_helpers import python_env  # noqa: E402
+from export_helpers import run_python  # noqa: E402
 from session_cache import build_once  # noqa: E402  (tests/session_cache.py)
-
-SUBPROCESS_TIMEOUT = 300
-
-
-def python_env(backend="tensorflow"):
-    env = dict(os.environ)
-    env["KERAS_BACKEND"] = backend
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT), env.get("PYTHONPATH")) if p
-    )
-    return env
-
-
-def run_python(args, backend="tensorflow", check=True, cwd=ROOT):
-    """Runs `python ARGS...` in a fresh process; returns the CompletedProcess."""
-    result = subprocess.run(
-        [sys.executable, *map(str, args)],
-        env=python_env(backend),
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=SUBPROCESS_TIMEOUT,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(
-            f"python {' '.join(map(str, args))} failed ({result.returncode}):\n"
-            f"{result.stderr[-4000:]}"
-        )
-    return result
-
 
 def _wait(process, what):
     try:
@@ -81,16 +52,6 @@ class Exports:
         return np.load(self.root / f"loaded_{name}.npz")
 
 
-def load_serving_client():
-    """`tools/serving_client.py` as a module, loaded from its path."""
-    spec = importlib.util.spec_from_file_location(
-        "serving_client", ROOT / "tools" / "serving_client.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def client_requests():
     """The serving client's REST body and gRPC request for `helpers.TEXTS`."""
     serving_client = load_serving_client()
@@ -117,7 +78,7 @@ def _build_exports(root):
         (
             backend,
             subprocess.Popen(
-                [sys.executable, str(HERE / "helpers.py"), "build", str(root)],
+                [sys.executable, str(HERE / "export_helpers.py"), "build", str(root)],
                 env=python_env(backend),
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
@@ -140,5 +101,5 @@ def _build_exports(root):
         f"{exports.version('stsb')}={root / 'loaded_stsb.npz'}={reference}:disc",
     ]
     run_python(
-        [HERE / "helpers.py", "run", *specs, "--requests", exports.requests_file]
+        [HERE / "export_helpers.py", "run", *specs, "--requests", exports.requests_file]
     )

@@ -7,11 +7,11 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import ROOT
-from conftest import load_serving_client
-from conftest import run_python
+from export_helpers import ROOT
+from export_helpers import load_serving_client
+from export_helpers import run_python
 
-import helpers
+import export_helpers as helpers
 
 EXPORT = ROOT / "tools" / "export.py"
 CLIENT = ROOT / "tools" / "serving_client.py"

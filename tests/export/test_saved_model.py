@@ -4,10 +4,10 @@ import re
 
 import numpy as np
 import pytest
-from conftest import ROOT
-from conftest import run_python
+from export_helpers import ROOT
+from export_helpers import run_python
 
-import helpers
+import export_helpers as helpers
 
 # Every test here needs the session's exports (minutes on a 2-core CPU).
 pytestmark = pytest.mark.slow

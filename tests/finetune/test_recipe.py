@@ -83,6 +83,10 @@ def _bad_cases(glue_dir, tmp_path, encoder):
          "has 30522 tokens but the encoder of"),
         (("--task", "sst2", "--data-dir", glue_dir, "--init", tmp_path / "x"),
          "--init '"),
+        (("--task", "sst2", "--data-dir", glue_dir, "--layer-decay", "1.5"),
+         "--layer-decay must be in (0, 1], got 1.5"),
+        (("--task", "sst2", "--data-dir", glue_dir, "--warmup-fraction", "1"),
+         "--warmup-fraction must be in [0, 1), got 1.0"),
     ]
 
 

@@ -1,57 +1,22 @@
 """Fixtures of the tagging tests: a `tiny` tagger trained from random init
 on a slice of CoNLL-2000, exported once per session, and its export's
-outputs from a fresh TensorFlow process (`serve_helper.py`)."""
+outputs from a fresh TensorFlow process (`tagging_serve_helper.py`)."""
 
 import json
-import os
-import pathlib
-import subprocess
-import sys
 import time
 
 import pytest
 
 from session_cache import build_once  # noqa: E402  (tests/session_cache.py)
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-HERE = pathlib.Path(__file__).resolve().parent
-CONLL2000 = ROOT.parent / "shared" / "data" / "conll2000"
-SUBPROCESS_TIMEOUT = 300
-
-# The learning run: the `tiny` preset from random init on the first
-# TRAIN_SENTENCES of CoNLL-2000 train, scored on the first TEST_SENTENCES
-# of its test file.
-TRAIN_SENTENCES = 3000
-TEST_SENTENCES = 300
-SEQ_LEN = 64
-TRAINING = dict(
-    sequence_length=SEQ_LEN, epochs=2, batch_size=16, learning_rate=2e-3,
-    layer_decay=1.0,
-)
-PARITY_SENTENCES = 40
-"""Test sentences sent as text to the export and compared with Keras."""
-
-
-def python_env():
-    env = dict(os.environ, KERAS_BACKEND="tensorflow", TF_CPP_MIN_LOG_LEVEL="3")
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT), env.get("PYTHONPATH")) if p
-    )
-    return env
-
-
-def run_python(args, check=True, timeout=SUBPROCESS_TIMEOUT):
-    """Runs `python ARGS...` in a fresh process from the repository root."""
-    result = subprocess.run(
-        [sys.executable, *map(str, args)], env=python_env(), cwd=ROOT,
-        capture_output=True, text=True, timeout=timeout,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(
-            f"python {' '.join(map(str, args))} failed ({result.returncode}):\n"
-            f"{result.stderr[-4000:]}"
-        )
-    return result
+from tagging_setup import CONLL2000  # noqa: E402  (this directory is on the path)
+from tagging_setup import HERE  # noqa: E402
+from tagging_setup import PARITY_SENTENCES  # noqa: E402
+from tagging_setup import SEQ_LEN  # noqa: E402
+from tagging_setup import TEST_SENTENCES  # noqa: E402
+from tagging_setup import TRAIN_SENTENCES  # noqa: E402
+from tagging_setup import TRAINING  # noqa: E402
+from tagging_setup import run_python  # noqa: E402
 
 
 class Trained:
@@ -115,6 +80,6 @@ def _train_and_export(root):
     }
     (root / "record.json").write_text(json.dumps(record))
     run_python(
-        [HERE / "serve_helper.py", root / "saved_models" / "chunking",
+        [HERE / "tagging_serve_helper.py", root / "saved_models" / "chunking",
          root / "record.json", root / "served.json"]
     )

@@ -2,7 +2,7 @@
 as the Keras model, words with code point offsets, and defined outputs for
 every input string."""
 
-from serve_helper import LONG_TEXT
+from tagging_serve_helper import LONG_TEXT
 
 from keras_electra.export import disallowed_ops
 from keras_electra.export import read_metadata

@@ -3,8 +3,8 @@ slice it beats the most-frequent-tag-per-word baseline's span F1."""
 
 import collections
 
-from conftest import TEST_SENTENCES
-from conftest import TRAIN_SENTENCES
+from tagging_setup import TEST_SENTENCES
+from tagging_setup import TRAIN_SENTENCES
 
 from keras_electra.tagging import tags as tag_lib
 from keras_electra.tagging.conll import read_conll

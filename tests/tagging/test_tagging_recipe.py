@@ -5,8 +5,8 @@ import json
 import time
 
 import pytest
-from conftest import ROOT
-from conftest import run_python
+from tagging_setup import ROOT
+from tagging_setup import run_python
 
 RECIPE = ROOT / "recipes" / "finetune_tagging.py"
 

@@ -1,18 +1,66 @@
 """Subprocess side of the export tests: build+export, or load+run.
 
-`python helpers.py build OUT` (under any KERAS_BACKEND) builds tiny models,
+`python export_helpers.py build OUT` (under any KERAS_BACKEND) builds tiny models,
 saves them as `.keras`, exports them under `OUT/saved_models/` and writes the
 Keras model's own outputs for `TEXTS` to `OUT/reference_<backend>.npz`.
-`python helpers.py run VERSION_DIR=OUT.npz[=TOKENS.npz:PREFIX]... [--requests
+`python export_helpers.py run VERSION_DIR=OUT.npz[=TOKENS.npz:PREFIX]... [--requests
 R.json]` loads each export with `tf.saved_model.load` in a fresh TensorFlow
 process and writes the outputs of its signatures (on `TEXTS`, bad input, the
 packed token inputs and the serving client's requests) to `OUT.npz`.
 """
 
+import importlib.util
 import json
 import os
+import pathlib
+import subprocess
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# The test side: running these helpers (and the tools) in fresh processes.
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SUBPROCESS_TIMEOUT = 300
+
+
+def python_env(backend="tensorflow"):
+    env = dict(os.environ)
+    env["KERAS_BACKEND"] = backend
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT), env.get("PYTHONPATH")) if p
+    )
+    return env
+
+
+def run_python(args, backend="tensorflow", check=True, cwd=ROOT):
+    """Runs `python ARGS...` in a fresh process; returns the CompletedProcess."""
+    result = subprocess.run(
+        [sys.executable, *map(str, args)],
+        env=python_env(backend),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"python {' '.join(map(str, args))} failed ({result.returncode}):\n"
+            f"{result.stderr[-4000:]}"
+        )
+    return result
+
+
+def load_serving_client():
+    """`tools/serving_client.py` as a module, loaded from its path."""
+    spec = importlib.util.spec_from_file_location(
+        "serving_client", ROOT / "tools" / "serving_client.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 
 SEQ_LEN = 32
 LONG_TEXT = "word " * 20000  # 100,000 characters.

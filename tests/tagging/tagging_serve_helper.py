@@ -1,7 +1,7 @@
 """Fresh-process side of the export tests: load an exported tagger with
 `tf.saved_model.load` and record its outputs as JSON.
 
-`python serve_helper.py MODEL_DIR RECORD.json OUT.json` runs
+`python tagging_serve_helper.py MODEL_DIR RECORD.json OUT.json` runs
 `serving_default` on the record's `parity_texts` and on edge inputs, and
 writes `{name: outputs}` (strings decoded from UTF-8, arrays as lists).
 """
