@@ -95,10 +95,9 @@ def compare_objectives(config):
     random), `train_flops`, `pretrain_seconds`, `task`, `metric`,
     `median`, `min`, `max` and `scores` (one per seed).
     """
-    from keras_electra import data
-    from keras_electra.config import ElectraConfig
     from keras_electra.pretrain import PretrainConfig
     from keras_electra.pretrain import pretrain
+    from keras_electra.pretrain.config import resolve_inputs
 
     config.check()
     tasks = [_load_task(name, config.data_dir) for name in config.tasks]
@@ -106,26 +105,26 @@ def compare_objectives(config):
         preset=config.preset, export_dir=None, demo=False,
         **config.pretrain_overrides,
     ).resolved()
-    vocab = data.load_vocab(base.vocab)
-    model_config = ElectraConfig.from_preset(
-        config.preset, **{"vocabulary_size": vocab.size, **base.model_overrides}
-    )
+    inputs = resolve_inputs(base)
+    model_config = inputs.model_config
     rows = []
     if config.random_control:
         for name, task in tasks:
             rows.append(_finetuned_row(
                 config, task, name, "random", 0, 0.0, None,
                 os.path.join(config.output_dir, "finetune", "random", name),
-                model_config,
+                model_config, vocab=inputs.vocab.path,
             ))
     for objective in config.objectives:
         steps = _steps_for_budget(config, base, model_config, objective)
         run_dir = os.path.join(config.output_dir, "pretrain", objective)
         for point in range(1, config.points + 1):
+            # The warm-up default follows the budget's steps, as in pretrain.py.
             result = pretrain(dataclasses.replace(
                 base, objective=objective, steps=steps, model_dir=run_dir,
+                warmup_steps=config.pretrain_overrides.get("warmup_steps"),
                 max_train_flops=config.train_flops * point / config.points,
-            ))
+            ).resolved())
             compute = result.run_directory.compute()
             for name, task in tasks:
                 rows.append(_finetuned_row(
@@ -165,7 +164,8 @@ def _steps_for_budget(config, base, model_config, objective):
 
 
 def _finetuned_row(config, task_data, name, init_name, point, train_flops,
-                   pretrain_seconds, output_dir, model_config, init="random"):
+                   pretrain_seconds, output_dir, model_config, init="random",
+                   vocab=None):
     from keras_electra.finetune import finetune_seeds
 
     task, train, dev = task_data
@@ -178,6 +178,7 @@ def _finetuned_row(config, task_data, name, init_name, point, train_flops,
         results = finetune_seeds(
             task, train, dev, init, seeds=config.seeds, config=config.finetune,
             output_dir=output_dir, preset=config.preset, save_model=False,
+            vocab=vocab,
             config_overrides={
                 "vocabulary_size": model_config.vocabulary_size,
                 **config.pretrain_overrides.get("model_overrides", {}),

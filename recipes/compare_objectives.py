@@ -53,9 +53,12 @@ def build_parser():
     pre = parser.add_argument_group("pre-training (as recipes/pretrain.py)")
     pre.add_argument("--preset", default="tiny", choices=PRESET_NAMES)
     pre.add_argument("--corpus", nargs="+", default=None)
+    pre.add_argument("--vocab", help="WordPiece vocab of every encoder, the random "
+                     "control's too (default: the bundled uncased vocab)")
     pre.add_argument("--seq-len", type=int, dest="sequence_length")
     pre.add_argument("--batch-size", type=int)
     pre.add_argument("--learning-rate", type=float)
+    pre.add_argument("--warmup-steps", type=int)
     pre.add_argument("--save-every", type=int)
     pre.add_argument("--mixed-precision", choices=("none", "bf16", "fp16"))
     pre.add_argument("--grad-accum-steps", type=int)
@@ -74,8 +77,8 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     overrides = {k: getattr(args, k) for k in (
-        "corpus", "sequence_length", "batch_size", "learning_rate", "save_every",
-        "mixed_precision", "grad_accum_steps")
+        "corpus", "vocab", "sequence_length", "batch_size", "learning_rate",
+        "warmup_steps", "save_every", "mixed_precision", "grad_accum_steps")
         if getattr(args, k) is not None}
     overrides["model_overrides"] = cli.parse_config_overrides(args.config)
     config = ComparisonConfig(
