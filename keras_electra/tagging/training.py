@@ -451,8 +451,10 @@ def finetune_tagger_seeds(
         flush=True,
     )
 
+    windowers = {}  # Per seed, for the export.
+
     def train_one(seed, encoder, seed_dir):
-        tagger, windower, result = finetune_tagger(
+        tagger, windowers[seed], result = finetune_tagger(
             train, dev, encoder, runs.vocab, config, seed=seed, test=test,
             log_dir=os.path.join(seed_dir, "logs"), verbose=verbose,
         )
@@ -462,18 +464,16 @@ def finetune_tagger_seeds(
             if sentences is not None:
                 path = os.path.join(seed_dir, f"{split}_predictions.txt")
                 write_conll(path, sentences.words, sentences.tags, predictions[split])
-        result["window_stride"] = windower.stride
-        result["max_pieces_per_word"] = windower.max_pieces_per_word
         return tagger, result
 
-    def summary(result):
+    def describe(result):
         return f"dev {_percentages(result['dev'])}" + (
             f"; test {_percentages(result['test'])}" if test is not None else ""
         )
 
     results, best = [], None
     for result, tagger in runs.run(
-        train_one, summary, model_file=TAGGER_FILE if save_model else None
+        train_one, describe, model_file=TAGGER_FILE if save_model else None
     ):
         results.append(result)
         if best is None or result["dev"]["f1"] > best[0]["dev"]["f1"]:
@@ -489,11 +489,12 @@ def finetune_tagger_seeds(
         from keras_electra.tagging.export import export_tagger
 
         result, tagger = best
+        windower = windowers[result["seed"]]
         exported = export_tagger(
             tagger, export_dir, vocab=runs.vocab,
-            sequence_length=config.sequence_length, stride=result["window_stride"],
+            sequence_length=config.sequence_length, stride=windower.stride,
             normalization=runs.normalization,
-            max_pieces_per_word=result["max_pieces_per_word"],
+            max_pieces_per_word=windower.max_pieces_per_word,
         )
         print(f"exported seed {result['seed']} (best dev F1) to {exported}", flush=True)
     summary = {
@@ -505,11 +506,7 @@ def finetune_tagger_seeds(
         "sequence_length": config.sequence_length,
         "tag_scheme": config.tag_scheme,
         "label_names": results[0]["label_names"],
-        "train_source": train.source + (
-            f" (first {config.max_train_sentences} sentences)"
-            if config.max_train_sentences and config.max_train_sentences < len(train)
-            else ""
-        ),
+        "train_source": train.source,
         "dev_source": dev.source,
         "test_source": test.source if test is not None else None,
         "export": exported,

@@ -143,6 +143,28 @@ def test_bad_input_gives_one_line_error_and_status_2(args, message, tmp_path, ru
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--config", "hidden=5"], "Unknown ElectraConfig field(s): hidden"),
+        (["--corpus", "{tmp}/missing.txt"], "corpus file '{tmp}/missing.txt' does not exist"),
+        (["--vocab", "{tmp}/missing_vocab.txt"], "vocab file '{tmp}/missing_vocab.txt' does not exist"),
+        (["--seq-len", "1024"], "exceeds the model's max_sequence_length=512"),
+    ],
+)
+def test_bad_files_and_model_flags_fail_before_tensorflow_is_imported(args, message, tmp_path):
+    args = [a.format(tmp=tmp_path) for a in args]
+    script = (
+        "import sys; sys.modules['tensorflow'] = None; "  # Any TF import fails.
+        f"sys.argv = ['pretrain.py', *{args!r}, '--model-dir', {str(tmp_path / 'run')!r}]; "
+        f"exec(compile(open({str(PRETRAIN)!r}).read(), 'pretrain.py', 'exec'))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                            text=True, cwd=tmp_path, timeout=60)
+    one_line_error(result, message.format(tmp=tmp_path))
+    assert not (tmp_path / "run").exists()
+
+
 def test_an_incompatible_model_dir_is_refused_and_left_alone(
     finished_run, fast_flags, run_pretrain, tmp_path
 ):
