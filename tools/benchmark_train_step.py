@@ -23,7 +23,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT_PEER = ROOT.parent / "shared" / "bench" / "peer_kerashub.py"
 
 
-def measure_ours(size, batch, seq, steps, warmup, bf16, jit):
+def measure_ours(size, batch, seq, steps, warmup, bf16, jit, dropout=None):
     """Seconds per train step of our pretrainer, after `warmup` steps."""
     import keras
     import numpy as np
@@ -33,7 +33,8 @@ def measure_ours(size, batch, seq, steps, warmup, bf16, jit):
 
     if bf16:
         keras.config.set_dtype_policy("mixed_bfloat16")
-    config = keras_electra.ElectraConfig.from_preset(size)
+    overrides = {} if dropout is None else {"dropout": dropout}
+    config = keras_electra.ElectraConfig.from_preset(size, **overrides)
     num_predictions = max_predictions_for(seq)
     rng = np.random.default_rng(0)
     total = batch * (steps + warmup)
@@ -90,16 +91,23 @@ def main():
     parser.add_argument("--bf16", action="store_true", help="mixed_bfloat16.")
     parser.add_argument("--no-jit", dest="jit", action="store_false",
                         help="Turn XLA off (it is on by default).")
+    parser.add_argument("--dropout", type=float, default=None,
+                        help="Our dropout instead of the preset's 0.1. The peer "
+                             "runs without dropout inside fit (its backbones "
+                             "are called without `training`), so --dropout 0 "
+                             "compares equal work.")
     parser.add_argument("--peer", type=pathlib.Path, default=DEFAULT_PEER,
                         help="Path of peer_kerashub.py.")
     parser.add_argument("--only-ours", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.dropout is not None and not 0.0 <= args.dropout < 1.0:
+        parser.error(f"--dropout must be in [0, 1), got {args.dropout}")
     run = dict(size=args.size, batch=args.batch, seq=args.seq, steps=args.steps,
                warmup=args.warmup, bf16=args.bf16, jit=args.jit)
 
     if args.only_ours:
-        seconds = measure_ours(**run)
-        print(json.dumps({"side": "keras_electra", **run,
+        seconds = measure_ours(**run, dropout=args.dropout)
+        print(json.dumps({"side": "keras_electra", **run, "dropout": args.dropout,
                           "step_ms": round(seconds * 1e3, 1),
                           "seq_per_s": round(args.batch / seconds, 2)}))
         return
