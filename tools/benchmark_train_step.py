@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 
+from compiled_step_cost import synthetic_batch
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT_PEER = ROOT.parent / "shared" / "bench" / "peer_kerashub.py"
 
@@ -26,7 +28,6 @@ DEFAULT_PEER = ROOT.parent / "shared" / "bench" / "peer_kerashub.py"
 def measure_ours(size, batch, seq, steps, warmup, bf16, jit, dropout=None):
     """Seconds per train step of our pretrainer, after `warmup` steps."""
     import keras
-    import numpy as np
 
     import keras_electra
     from keras_electra.mask_slots import max_predictions_for
@@ -35,23 +36,10 @@ def measure_ours(size, batch, seq, steps, warmup, bf16, jit, dropout=None):
         keras.config.set_dtype_policy("mixed_bfloat16")
     overrides = {} if dropout is None else {"dropout": dropout}
     config = keras_electra.ElectraConfig.from_preset(size, **overrides)
-    num_predictions = max_predictions_for(seq)
-    rng = np.random.default_rng(0)
-    total = batch * (steps + warmup)
-    token_ids = rng.integers(1000, config.vocabulary_size, (total, seq))
-    positions = np.sort(
-        np.stack([rng.choice(np.arange(1, seq), num_predictions, False)
-                  for _ in range(total)]),
-        axis=1,
+    data = synthetic_batch(
+        config.vocabulary_size, batch * (steps + warmup), seq,
+        max_predictions_for(seq),
     )
-    data = {
-        "token_ids": token_ids.astype("int32"),
-        "segment_ids": np.zeros((total, seq), "int32"),
-        "padding_mask": np.ones((total, seq), "int32"),
-        "mask_positions": positions.astype("int32"),
-        "mask_ids": np.take_along_axis(token_ids, positions, 1).astype("int32"),
-        "mask_weights": np.ones((total, num_predictions), "float32"),
-    }
     model = keras_electra.ElectraPretrainer(config, seed=0)
     model.compile(
         optimizer=keras.optimizers.AdamW(1e-4, epsilon=1e-6), jit_compile=jit
