@@ -119,6 +119,104 @@ JAX_SCRIPT = textwrap.dedent(
 ).replace("%BATCH%", BATCH)
 
 
+# Three global batches of 8 whose halves differ in real tokens and mask
+# slots, so a mean of per-replica means is not the global mean.
+UNEVEN_BATCHES = """
+rng = np.random.default_rng(1)
+lengths = np.array([16, 16, 14, 16, 6, 5, 6, 4])
+padding = (np.arange(16)[None, :] < lengths[:, None]).astype("int32")
+slots = np.array([3, 3, 3, 2, 1, 1, 0, 1])
+weights = (np.arange(3)[None, :] < slots[:, None]).astype("float32")
+positions = np.tile(np.arange(1, 4, dtype="int32"), (8, 1)) * (weights > 0)
+batches = {
+    "token_ids": rng.integers(5, 60, (3, 8, 16)).astype("int32") * padding,
+    "segment_ids": np.zeros((3, 8, 16), "int32"),
+    "padding_mask": np.broadcast_to(padding, (3, 8, 16)),
+    "mask_positions": np.broadcast_to(positions, (3, 8, 3)),
+    "mask_ids": rng.integers(5, 60, (3, 8, 3)).astype("int32"),
+    "mask_weights": np.broadcast_to(weights, (3, 8, 3)),
+}
+config = keras_electra.ElectraConfig.from_preset(
+    "tiny", vocabulary_size=60, max_sequence_length=16, dropout=%DROPOUT%
+)
+initial = keras_electra.ElectraPretrainer(config, seed=0).get_weights()
+
+
+def report(runs):
+    (one, one_weights), (two, two_weights) = runs
+    loss_gap = max(
+        float(np.max(np.abs(np.subtract(one[k], two[k])) / np.abs(one[k])))
+        for k in ("loss", "mlm_loss", "disc_loss")
+    )
+    weight_gap = max(
+        float(np.max(np.abs(a - b))) for a, b in zip(one_weights, two_weights)
+    )
+    print("losses", one["loss"], two["loss"])
+    print(f"max relative loss difference {loss_gap:.2e}")
+    print(f"max absolute weight difference {weight_gap:.2e}")
+    assert loss_gap < 1e-5 and weight_gap < 1e-5
+"""
+
+TF_EQUIVALENCE_SCRIPT = textwrap.dedent(
+    """
+    import contextlib
+    import numpy as np
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+    )
+    import keras
+    import keras_electra
+    %BATCHES%
+
+    def train(strategy):
+        scope = strategy.scope() if strategy else contextlib.nullcontext()
+        with scope:
+            model = keras_electra.ElectraPretrainer(config, seed=0)
+            model.set_weights(initial)
+            model.compile(optimizer=keras.optimizers.AdamW(1e-3, epsilon=1e-6))
+        data = tf.data.Dataset.from_tensor_slices(batches).repeat()
+        history = model.fit(data, steps_per_epoch=1, epochs=3, verbose=0)
+        return history.history, model.get_weights()
+
+    report([train(None), train(tf.distribute.MirroredStrategy(["CPU:0", "CPU:1"]))])
+    print("OK")
+    """
+).replace("%BATCHES%", UNEVEN_BATCHES.replace("%DROPOUT%", "0.0"))
+
+JAX_EQUIVALENCE_SCRIPT = textwrap.dedent(
+    """
+    import jax
+    import keras
+    import numpy as np
+    import keras_electra
+
+    assert len(jax.devices()) == 2, jax.devices()
+    %BATCHES%
+
+    def train(distribution):
+        keras.distribution.set_distribution(distribution)
+        keras.utils.set_random_seed(0)  # the dropout layers' seeds
+        model = keras_electra.ElectraPretrainer(config, seed=0)
+        model.set_weights(initial)
+        model.compile(optimizer=keras.optimizers.AdamW(1e-3, epsilon=1e-6))
+        losses = {"loss": [], "mlm_loss": [], "disc_loss": []}
+        for step in range(3):
+            logs = model.train_on_batch(
+                {k: v[step] for k, v in batches.items()}, return_dict=True
+            )
+            model.reset_metrics()
+            for key in losses:
+                losses[key].append(float(logs[key]))
+        return losses, model.get_weights()
+
+    report([train(None), train(keras.distribution.DataParallel())])
+    print("OK")
+    """
+).replace("%BATCHES%", UNEVEN_BATCHES.replace("%DROPOUT%", "0.1"))
+
 def _run(script, **env):
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -138,6 +236,18 @@ def test_mirrored_strategy_replicas_draw_different_noise_and_train():
 def test_jax_data_parallel_trains_over_two_devices():
     _run(
         JAX_SCRIPT,
+        KERAS_BACKEND="jax",
+        XLA_FLAGS="--xla_force_host_platform_device_count=2",
+    )
+
+
+def test_one_and_two_mirrored_replicas_train_the_same_model():
+    _run(TF_EQUIVALENCE_SCRIPT, KERAS_BACKEND="tensorflow")
+
+
+def test_one_device_and_jax_data_parallel_train_the_same_model_with_dropout():
+    _run(
+        JAX_EQUIVALENCE_SCRIPT,
         KERAS_BACKEND="jax",
         XLA_FLAGS="--xla_force_host_platform_device_count=2",
     )

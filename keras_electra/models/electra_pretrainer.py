@@ -6,11 +6,12 @@ from keras import ops
 from keras_electra.config import ElectraConfig
 from keras_electra.layers.discriminator_head import ElectraDiscriminatorHead
 from keras_electra.layers.generator_head import electra_generator_head
-from keras_electra.models.pretraining_ops import masked_lm_loss
+from keras_electra.models.pretraining_ops import masked_lm_losses
 from keras_electra.models.pretraining_ops import replace_at_positions
-from keras_electra.models.pretraining_ops import replaced_token_detection_loss
+from keras_electra.models.pretraining_ops import replaced_token_detection_losses
 from keras_electra.models.pretraining_ops import replaced_token_labels
 from keras_electra.models.pretraining_ops import sample_tokens
+from keras_electra.models.replicas import global_weighted_means
 from keras_electra.models.replicas import scale_loss_for_replicas
 from keras_electra.models.towers import ElectraConfigModel
 from keras_electra.models.towers import as_electra_config
@@ -228,7 +229,10 @@ class ElectraPretrainer(ElectraConfigModel):
         """`mlm_weight * mlm_loss + disc_weight * disc_loss` (+ layer losses).
 
         The masked-LM loss averages over real mask slots, the discriminator
-        loss over all real (non-padding) tokens, [CLS] and [SEP] included.
+        loss over all real (non-padding) tokens, [CLS] and [SEP] included,
+        both over the global batch: on N replicas each returns its share of
+        the global means (`replicas.global_weighted_means`), so the summed
+        gradients equal one device's on the whole batch.
         """
         mask_ids = x["mask_ids"]
         mask_weights = ops.cast(x["mask_weights"], "float32")
@@ -237,16 +241,21 @@ class ElectraPretrainer(ElectraConfigModel):
         disc_logits = y_pred["disc_logits"]
         disc_labels = y_pred["disc_labels"]
 
-        mlm_loss = masked_lm_loss(mask_ids, mlm_logits, mask_weights)
-        disc_loss = replaced_token_detection_loss(
-            disc_labels, disc_logits, padding_mask
+        (mlm_share, disc_share), (mlm_loss, disc_loss) = global_weighted_means(
+            [
+                (masked_lm_losses(mask_ids, mlm_logits), mask_weights),
+                (
+                    replaced_token_detection_losses(disc_labels, disc_logits),
+                    padding_mask,
+                ),
+            ]
         )
         loss = (
-            self.config.mlm_weight * mlm_loss
-            + self.config.disc_weight * disc_loss
+            self.config.mlm_weight * mlm_share
+            + self.config.disc_weight * disc_share
         )
         if self.losses:
-            loss = loss + ops.sum(self.losses)
+            loss = loss + scale_loss_for_replicas(ops.sum(self.losses))
 
         disc_probabilities = ops.sigmoid(disc_logits)
         self.mlm_loss_tracker.update_state(mlm_loss)
@@ -266,4 +275,4 @@ class ElectraPretrainer(ElectraConfigModel):
         self.replaced_fraction.update_state(
             disc_labels, sample_weight=padding_mask
         )
-        return scale_loss_for_replicas(loss)
+        return loss

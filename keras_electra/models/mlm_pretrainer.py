@@ -13,7 +13,8 @@ import keras
 from keras import ops
 
 from keras_electra.layers.generator_head import electra_generator_head
-from keras_electra.models.pretraining_ops import masked_lm_loss
+from keras_electra.models.pretraining_ops import masked_lm_losses
+from keras_electra.models.replicas import global_weighted_means
 from keras_electra.models.replicas import scale_loss_for_replicas
 from keras_electra.models.towers import ElectraConfigModel
 from keras_electra.models.towers import as_electra_config
@@ -142,15 +143,21 @@ class MaskedLMPretrainer(ElectraConfigModel):
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
     ):
-        """The masked-LM cross-entropy over real mask slots (+ layer losses)."""
+        """The masked-LM cross-entropy over real mask slots (+ layer losses).
+
+        Averaged over the global batch: on N replicas each returns its share
+        of the global mean (`replicas.global_weighted_means`).
+        """
         mask_ids = x["mask_ids"]
         mask_weights = ops.cast(x["mask_weights"], "float32")
         mlm_logits = y_pred["mlm_logits"]
-        loss = masked_lm_loss(mask_ids, mlm_logits, mask_weights)
-        self.mlm_loss_tracker.update_state(loss)
+        (loss,), (mlm_loss,) = global_weighted_means(
+            [(masked_lm_losses(mask_ids, mlm_logits), mask_weights)]
+        )
+        self.mlm_loss_tracker.update_state(mlm_loss)
         self.mlm_accuracy.update_state(
             mask_ids, mlm_logits, sample_weight=mask_weights
         )
         if self.losses:
-            loss = loss + ops.sum(self.losses)
-        return scale_loss_for_replicas(loss)
+            loss = loss + scale_loss_for_replicas(ops.sum(self.losses))
+        return loss

@@ -24,13 +24,27 @@ import keras
 from keras import ops
 
 from keras_electra.mask_slots import write_at_positions
-from keras_electra.models.replicas import replica_uniform
+from keras_electra.models.hashed_noise import hashed_uniform
+from keras_electra.models.replicas import global_weighted_means
+from keras_electra.models.replicas import replica_row_offset
 
 
 def gumbel_noise(shape, seed_generator):
-    """Standard Gumbel noise in float32, as the original adds to the logits."""
-    uniform = replica_uniform(shape, seed_generator, dtype="float32")
-    return -ops.log(-ops.log(uniform + 1e-9) + 1e-9)
+    """Standard Gumbel noise in float32, as the original adds to the logits.
+
+    Keyed by each row's index in the global batch
+    (`keras_electra.models.hashed_noise`), so a batch draws the same noise
+    on 1 or N replicas and on every backend; `seed_generator` advances once
+    per call, so every step draws afresh.
+
+    Args:
+        shape: `(batch, num_positions, vocabulary_size)`, the local shape.
+        seed_generator: `keras.random.SeedGenerator` attached to the model.
+    """
+    uniform = hashed_uniform(
+        seed_generator.next(), shape, row_offset=replica_row_offset(shape[0])
+    )
+    return -ops.log(-ops.log(uniform))
 
 
 def sample_tokens(logits, seed_generator, temperature=1.0):
@@ -82,25 +96,38 @@ def replaced_token_labels(corrupted_ids, original_ids):
 
 
 def weighted_mean(values, weights):
-    """`sum(values * weights) / sum(weights)`, 0 when all weights are 0."""
-    weights = ops.cast(weights, "float32")
-    total = ops.sum(ops.cast(values, "float32") * weights)
-    return total / ops.maximum(ops.sum(weights), 1e-6)
+    """`sum(values * weights) / sum(weights)` over the global batch.
+
+    0 when all weights are 0. Under a multi-replica `tf.distribute`
+    strategy the sums run over every replica's slice
+    (`keras_electra.models.replicas.global_weighted_means`).
+    """
+    return global_weighted_means([(values, weights)])[1][0]
 
 
-def masked_lm_loss(mask_ids, mlm_logits, mask_weights):
-    """Step 5, generator loss: cross-entropy averaged over the used slots."""
-    per_slot = keras.losses.sparse_categorical_crossentropy(
+def masked_lm_losses(mask_ids, mlm_logits):
+    """Step 5, generator: the cross-entropy of each mask slot, float32."""
+    return keras.losses.sparse_categorical_crossentropy(
         mask_ids, ops.cast(mlm_logits, "float32"), from_logits=True
     )
-    return weighted_mean(per_slot, mask_weights)
 
 
-def replaced_token_detection_loss(disc_labels, disc_logits, padding_mask):
-    """Step 5, discriminator loss: sigmoid cross-entropy over real tokens."""
-    per_token = keras.losses.binary_crossentropy(
+def replaced_token_detection_losses(disc_labels, disc_logits):
+    """Step 5, discriminator: the sigmoid cross-entropy of each token."""
+    return keras.losses.binary_crossentropy(
         disc_labels[..., None],
         ops.cast(disc_logits, "float32")[..., None],
         from_logits=True,
     )
-    return weighted_mean(per_token, padding_mask)
+
+
+def masked_lm_loss(mask_ids, mlm_logits, mask_weights):
+    """Step 5, generator loss: cross-entropy averaged over the used slots."""
+    return weighted_mean(masked_lm_losses(mask_ids, mlm_logits), mask_weights)
+
+
+def replaced_token_detection_loss(disc_labels, disc_logits, padding_mask):
+    """Step 5, discriminator loss: sigmoid cross-entropy over real tokens."""
+    return weighted_mean(
+        replaced_token_detection_losses(disc_labels, disc_logits), padding_mask
+    )

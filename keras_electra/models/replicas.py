@@ -1,13 +1,19 @@
 """What differs per replica under a `tf.distribute` strategy.
 
-Keras' built-in train step sums gradients over replicas and its
-`SeedGenerator` gives every replica the same random stream. These helpers
-correct both for hand-written losses and in-model sampling. TensorFlow is
-imported only under the TensorFlow backend, so JAX and PyTorch users need no
-TensorFlow installed.
+Under `tf.distribute` each replica runs the train step on its slice of the
+global batch and the optimizer sums their gradients. For the result to be
+the one a single device computes on the whole batch, a replica needs two
+facts about the others: where its rows sit in the global batch (for noise
+keyed by global row, `keras_electra.models.hashed_noise`) and how many
+tokens and mask slots the global batch has (so each loss is the global
+mean, not a mean of per-replica means). On JAX (`keras.distribution`) and
+PyTorch the step sees the global batch and these helpers change nothing.
+TensorFlow is imported only under the TensorFlow backend, so JAX and
+PyTorch users need no TensorFlow installed.
 """
 
 import keras
+from keras import ops
 
 
 def _replica_context():
@@ -22,12 +28,12 @@ def _replica_context():
 
 
 def scale_loss_for_replicas(loss):
-    """Divides a per-replica mean loss by the number of replicas in sync.
+    """Divides a loss every replica computes alike by the number of replicas.
 
-    Under `tf.distribute`, gradients are summed over replicas, so each
-    replica's loss must carry `1 / num_replicas` of the global mean. Without
-    a multi-replica strategy (and on JAX and PyTorch, where the batch is
-    global) the loss is returned unchanged.
+    Under `tf.distribute`, gradients are summed over replicas, so a loss
+    that each replica computes in full (a layer's regularisation loss, a
+    per-replica mean) must carry `1 / num_replicas` of it. Without a
+    multi-replica strategy the loss is returned unchanged.
     """
     context = _replica_context()
     if context is None:
@@ -35,26 +41,56 @@ def scale_loss_for_replicas(loss):
     return loss / context.num_replicas_in_sync
 
 
-def replica_uniform(shape, seed_generator, dtype="float32"):
-    """Uniform `[0, 1)` noise that differs between replicas.
+def replica_row_offset(rows):
+    """Global index of this replica's first row, given its `rows` per step.
 
-    Args:
-        shape: tuple. Shape of the draw.
-        seed_generator: `keras.random.SeedGenerator` attached to the model.
-        dtype: string. Float dtype of the draw.
-
-    Returns:
-        A tensor of uniform noise. Under a multi-replica `tf.distribute`
-        strategy the replica id is folded into the seed, so replicas get
-        independent draws from the same generator state.
+    `tf.distribute` splits a global batch into consecutive, equal slices in
+    replica order, so replica `k` holds rows `[k * rows, (k + 1) * rows)`.
+    0 without a multi-replica strategy.
     """
     context = _replica_context()
     if context is None:
-        return keras.random.uniform(shape, dtype=dtype, seed=seed_generator)
+        return 0
+    return ops.multiply(
+        ops.cast(context.replica_id_in_sync_group, "int32"),
+        ops.cast(rows, "int32"),
+    )
+
+
+def global_weighted_means(values_and_weights):
+    """Weighted means over the global batch, and each replica's share.
+
+    Args:
+        values_and_weights: list of `(values, weights)` pairs of float
+            tensors of one shape each (e.g. per-token losses and the
+            padding mask).
+
+    Returns:
+        `(shares, means)`, lists with one float32 scalar per pair.
+        `means[i]` is `sum(values * weights) / sum(weights)` over the
+        global batch (0 when its weights are all 0), identical on every
+        replica: report it. `shares[i]` is this replica's part of it, its
+        local `sum(values * weights)` over the *global* `sum(weights)`:
+        the shares of all replicas add up to the global mean, and so do
+        their gradients, which is what the optimizer sums. Without a
+        multi-replica strategy `shares` and `means` are the same tensors.
+    """
+    sums, counts = [], []
+    for values, weights in values_and_weights:
+        weights = ops.cast(weights, "float32")
+        sums.append(ops.sum(ops.cast(values, "float32") * weights))
+        counts.append(ops.sum(weights))
+    context = _replica_context()
+    if context is None:
+        means = [s / ops.maximum(c, 1e-6) for s, c in zip(sums, counts)]
+        return means, means
     import tensorflow as tf
 
-    seed = tf.cast(seed_generator.next(), "int64")
-    seed = tf.random.experimental.stateless_fold_in(
-        seed, context.replica_id_in_sync_group
+    totals = context.all_reduce(
+        tf.distribute.ReduceOp.SUM, tf.stop_gradient(tf.stack(sums + counts))
     )
-    return tf.random.stateless_uniform(shape, seed=seed, dtype=dtype)
+    size = len(sums)
+    global_counts = [ops.maximum(totals[size + i], 1e-6) for i in range(size)]
+    shares = [s / c for s, c in zip(sums, global_counts)]
+    means = [totals[i] / c for i, c in enumerate(global_counts)]
+    return shares, means

@@ -1,0 +1,81 @@
+"""Counter-based uniform noise: a hash of (seed, row, slot, index).
+
+The generator's sampling noise must not depend on how a global batch is
+split across replicas, devices or processes, and the same seed should give
+the same samples on TensorFlow, JAX and PyTorch. A stateful or per-device
+random stream gives neither. Here every noise value is a pure function of
+the step's seed and of its coordinates in the *global* batch, so a replica
+holding rows `[offset, offset + rows)` computes exactly the values those
+rows get on a single device.
+
+The hash is a 32-bit integer finaliser (two multiply-xorshift rounds; the
+multipliers are the "lowbias32" pair found by C. Wellons' hash-prospector),
+written with `keras.ops` integer arithmetic that wraps modulo 2**32 on every
+backend. Model-side code: Keras only, no TensorFlow import.
+"""
+
+from keras import ops
+
+# 32-bit constants written as the int32 values of their bit patterns.
+_MULTIPLIER_1 = 0x7FEB352D
+_MULTIPLIER_2 = 0x846CA68B - (1 << 32)
+_GOLDEN_RATIO = 0x9E3779B9 - (1 << 32)
+
+
+def _int32(value):
+    return ops.convert_to_tensor(value, "int32")
+
+
+def _shift_right(x, bits):
+    """Logical right shift of int32 bit patterns (int32 shifts are signed)."""
+    return ops.bitwise_and(ops.right_shift(x, bits), (1 << (32 - bits)) - 1)
+
+
+def mix32(x):
+    """A bijection of 32-bit patterns that spreads every input bit.
+
+    Args:
+        x: int32 tensor.
+
+    Returns:
+        int32 tensor of the same shape.
+    """
+    x = ops.bitwise_xor(x, _shift_right(x, 16))
+    x = ops.multiply(x, _int32(_MULTIPLIER_1))
+    x = ops.bitwise_xor(x, _shift_right(x, 15))
+    x = ops.multiply(x, _int32(_MULTIPLIER_2))
+    return ops.bitwise_xor(x, _shift_right(x, 16))
+
+
+def _combine(key, counter):
+    return mix32(ops.add(key, mix32(counter)))
+
+
+def hashed_uniform(seed, shape, row_offset=0):
+    """Uniform noise in `(0, 1)`, float32, keyed by global coordinates.
+
+    Args:
+        seed: int tensor `[2]`, e.g. `keras.random.SeedGenerator.next()`.
+        shape: `(rows, slots, size)`, the local block's shape.
+        row_offset: int or int tensor. Global index of the block's first
+            row (its replica's offset in the global batch).
+
+    Returns:
+        float32 tensor `shape`. The value at `[r, s, i]` depends only on
+        `seed`, `row_offset + r`, `s` and `i`: it is 24 random bits mapped
+        to the centre of one of 2**24 equal bins of `(0, 1)`.
+    """
+    rows, slots, size = shape
+    seed = ops.cast(seed, "int32")
+    key = _combine(mix32(seed[0]), seed[1])
+    row_ids = ops.add(ops.arange(rows, dtype="int32"), ops.cast(row_offset, "int32"))
+    row_keys = _combine(key, row_ids)
+    slot_keys = _combine(
+        row_keys[:, None], ops.arange(slots, dtype="int32")[None, :]
+    )
+    index_counter = ops.multiply(
+        ops.arange(size, dtype="int32"), _int32(_GOLDEN_RATIO)
+    )
+    bits = mix32(ops.add(slot_keys[:, :, None], index_counter[None, None, :]))
+    top_24_bits = ops.cast(_shift_right(bits, 8), "float32")
+    return (top_24_bits + 0.5) * (1.0 / (1 << 24))
