@@ -26,6 +26,7 @@ would use the global rate, stays off).
 import keras
 from keras import ops
 
+from keras_electra.models.replicas import ClipGlobalNormAfterReplicaSum
 from keras_electra.optimization import LinearWarmupLinearDecay
 from keras_electra.optimization import is_decayed
 
@@ -86,7 +87,7 @@ def layerwise_learning_rate_multipliers(model, decay):
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
-class LayerwiseAdamW(keras.optimizers.Adam):
+class LayerwiseAdamW(ClipGlobalNormAfterReplicaSum, keras.optimizers.Adam):
     """AdamW whose learning rate is scaled per variable.
 
     Each variable is updated with `learning_rate * multiplier`, where the
@@ -99,7 +100,10 @@ class LayerwiseAdamW(keras.optimizers.Adam):
     variable the optimizer is built for must have a multiplier, so a head
     or layer cannot silently train at the wrong rate.
 
-    Built on Keras' public optimizer API only: `keras.optimizers.Adam`
+    `global_clipnorm` clips the gradient summed over replicas
+    (`keras_electra.models.replicas.ClipGlobalNormAfterReplicaSum`).
+
+    Built on Keras' public optimizer API: `keras.optimizers.Adam`
     with Keras' own (global-rate) weight decay off, and the per-variable
     rate and decay applied in `update_step`. The arguments and `get_config`
     are those of `keras.optimizers.AdamW` plus `learning_rate_multipliers`,

@@ -9,6 +9,8 @@ import re
 import keras
 from keras import ops
 
+from keras_electra.models.replicas import ClipGlobalNormAfterReplicaSum
+
 # The original (`model/optimization.py`) skips weight decay for every
 # variable whose name contains "LayerNorm", "layer_norm" or "bias".
 NO_DECAY_PATTERN = re.compile(r"layer_norm|LayerNorm|(^|/|_)bias$")
@@ -115,6 +117,13 @@ def is_decayed(variable_path):
     return NO_DECAY_PATTERN.search(variable_path) is None
 
 
+@keras.saving.register_keras_serializable(package="keras_electra")
+class ElectraAdamW(ClipGlobalNormAfterReplicaSum, keras.optimizers.AdamW):
+    """`keras.optimizers.AdamW` whose `global_clipnorm` clips the gradient
+    summed over replicas (`ClipGlobalNormAfterReplicaSum`), so training on
+    N replicas updates as on one device."""
+
+
 def electra_optimizer(
     learning_rate,
     variables,
@@ -153,7 +162,7 @@ def electra_optimizer(
             this many batches per update (Keras' own accumulation).
 
     Returns:
-        A `keras.optimizers.AdamW`.
+        An `ElectraAdamW` (a `keras.optimizers.AdamW`).
 
     Example:
     ```python
@@ -166,7 +175,7 @@ def electra_optimizer(
     """
     if gradient_accumulation_steps is not None and gradient_accumulation_steps < 2:
         gradient_accumulation_steps = None
-    optimizer = keras.optimizers.AdamW(
+    optimizer = ElectraAdamW(
         learning_rate=learning_rate,
         weight_decay=weight_decay,
         beta_1=0.9,

@@ -6,7 +6,9 @@ the one a single device computes on the whole batch, a replica needs two
 facts about the others: where its rows sit in the global batch (for noise
 keyed by global row, `keras_electra.models.hashed_noise`) and how many
 tokens and mask slots the global batch has (so each loss is the global
-mean, not a mean of per-replica means). On JAX (`keras.distribution`) and
+mean, not a mean of per-replica means); and the optimizer must clip the
+summed gradient, not each replica's part of it
+(`ClipGlobalNormAfterReplicaSum`). On JAX (`keras.distribution`) and
 PyTorch the step sees the global batch and these helpers change nothing.
 TensorFlow is imported only under the TensorFlow backend, so JAX and
 PyTorch users need no TensorFlow installed.
@@ -16,7 +18,9 @@ import keras
 from keras import ops
 
 
-def _replica_context():
+def multi_replica_context():
+    """The `tf.distribute` replica context when several replicas run in
+    sync (TensorFlow backend), else None."""
     if keras.backend.backend() != "tensorflow":
         return None
     import tensorflow as tf
@@ -35,7 +39,7 @@ def scale_loss_for_replicas(loss):
     per-replica mean) must carry `1 / num_replicas` of it. Without a
     multi-replica strategy the loss is returned unchanged.
     """
-    context = _replica_context()
+    context = multi_replica_context()
     if context is None:
         return loss
     return loss / context.num_replicas_in_sync
@@ -48,7 +52,7 @@ def replica_row_offset(rows):
     replica order, so replica `k` holds rows `[k * rows, (k + 1) * rows)`.
     0 without a multi-replica strategy.
     """
-    context = _replica_context()
+    context = multi_replica_context()
     if context is None:
         return 0
     return ops.multiply(
@@ -80,7 +84,7 @@ def global_weighted_means(values_and_weights):
         weights = ops.cast(weights, "float32")
         sums.append(ops.sum(ops.cast(values, "float32") * weights))
         counts.append(ops.sum(weights))
-    context = _replica_context()
+    context = multi_replica_context()
     if context is None:
         means = [s / ops.maximum(c, 1e-6) for s, c in zip(sums, counts)]
         return means, means
@@ -94,3 +98,33 @@ def global_weighted_means(values_and_weights):
     shares = [s / c for s, c in zip(sums, global_counts)]
     means = [totals[i] / c for i, c in enumerate(global_counts)]
     return shares, means
+
+
+class ClipGlobalNormAfterReplicaSum:
+    """Optimizer mixin: `global_clipnorm` clips the gradient summed over
+    replicas.
+
+    Keras' optimizers (3.15) clip in `apply`, before the TensorFlow backend
+    sums the replicas' gradients, so on N replicas each replica's part is
+    clipped to the norm and the sum can reach N times it: the update then
+    depends on the replica count. With this mixin first in the bases, the
+    clip waits until after the all-reduce (`_all_reduce_sum_gradients`,
+    Keras' TensorFlow optimizer) and applies to the global gradient, as on
+    one device. Without a multi-replica strategy, and on JAX and PyTorch,
+    nothing changes.
+    """
+
+    def _clip_gradients(self, grads):
+        if multi_replica_context() is not None:
+            return grads  # Clipped once summed, below.
+        return super()._clip_gradients(grads)
+
+    def _all_reduce_sum_gradients(self, grads_and_vars):
+        grads_and_vars = list(super()._all_reduce_sum_gradients(grads_and_vars))
+        if multi_replica_context() is None:
+            return grads_and_vars
+        present = [i for i, (grad, _) in enumerate(grads_and_vars) if grad is not None]
+        clipped = super()._clip_gradients([grads_and_vars[i][0] for i in present])
+        for i, grad in zip(present, clipped):
+            grads_and_vars[i] = (grad, grads_and_vars[i][1])
+        return grads_and_vars
