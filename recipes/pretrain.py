@@ -122,6 +122,10 @@ def build_parser():
     add("--model-dir", default=None,
         help="run directory; re-running with the same flags resumes, an "
         "incompatible run there is refused (default: runs/electra_PRESET)")
+    add("--cluster-timeout", type=float, default=600.0,
+        help="with --distribute multi-worker: seconds to wait for every "
+        "TF_CONFIG worker to join, and for any cross-worker exchange, before "
+        "exiting with an error (default: %(default)s)")
     add("--export-dir", default="saved_models",
         help="where the SavedModel of the discriminator goes (default: "
         "%(default)s)")
@@ -150,7 +154,7 @@ def config_from_args(args):
             "learning_rate", "warmup_steps", "weight_decay", "grad_accum_steps",
             "seed", "mixed_precision", "xla", "distribute", "tpu", "model_dir",
             "export_dir", "save_every", "keep_checkpoints", "demo",
-            "max_train_flops", "max_minutes")},
+            "max_train_flops", "max_minutes", "cluster_timeout")},
     ).resolved()
 
 
@@ -158,6 +162,15 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     config = config_from_args(args)  # Checked before the slow imports,
     resolve_inputs(config)  # with its vocab, model config and text corpus.
+    strategy = None
+    if config.distribute == "multi-worker":
+        from keras_electra.pretrain.cluster import read_tf_config
+
+        read_tf_config()  # A malformed TF_CONFIG costs a second, not a hang.
+        # Collective ops must be configured before TensorFlow runs any op.
+        with cli.quiet_stderr():
+            from keras_electra.pretrain.distribution import make_strategy
+        strategy = make_strategy("multi-worker", cluster_timeout=config.cluster_timeout)
     cli.import_keras_and_tensorflow(
         "tf.data and tf.distribute or keras.distribution",
         backends=("tensorflow", "jax"),
@@ -165,7 +178,7 @@ def main(argv=None):
     from keras_electra.pretrain import pretrain
 
     command = cli.command_line()
-    pretrain(config, command=command)
+    pretrain(config, strategy=strategy, command=command)
     return 0
 
 

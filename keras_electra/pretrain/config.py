@@ -51,7 +51,7 @@ FLAGS = {
     "corpus": "--corpus", "vocab_sha256": "--vocab", "lower_case": "--lower-case",
     "strip_accents": "--strip-accents", "model_dir": "--model-dir",
     "objective": "--objective", "max_train_flops": "--max-train-flops",
-    "max_minutes": "--max-minutes",
+    "max_minutes": "--max-minutes", "cluster_timeout": "--cluster-timeout",
 }
 
 
@@ -92,6 +92,9 @@ class PretrainConfig:
         xla: str. `auto`, `on` or `off`.
         distribute: str. One of `DISTRIBUTE_CHOICES`.
         tpu: str. The TPU name or address for `distribute="tpu"`.
+        cluster_timeout: float. With `distribute="multi-worker"`: seconds
+            to wait for every worker to join, and for any cross-worker
+            exchange during training, before failing.
         model_dir: str. The run directory; defaults to
             `runs/electra_<preset>`.
         export_dir: str or None. Where the SavedModel goes; `None` skips it.
@@ -140,6 +143,7 @@ class PretrainConfig:
     demo: bool = False
     max_train_flops: float = None
     max_minutes: float = None
+    cluster_timeout: float = 600.0
 
     def resolved(self):
         """A copy with every default filled in and every value checked.
@@ -193,10 +197,16 @@ class PretrainConfig:
                 f"--batch-size {self.batch_size} is not divisible by "
                 f"--grad-accum-steps {self.grad_accum_steps}"
             )
-        for key in ("max_train_flops", "max_minutes"):
+        for key in ("max_train_flops", "max_minutes", "cluster_timeout"):
             value = getattr(self, key)
             if value is not None and not value > 0:
                 raise ValueError(f"{FLAGS[key]} must be positive, got {value}")
+        if self.distribute == "multi-worker" and self.max_minutes is not None:
+            raise ValueError(
+                "--max-minutes cannot stop several workers at the same step "
+                "(each has its own clock); with --distribute multi-worker stop "
+                "on --steps or --max-train-flops"
+            )
         for key, choices in (("objective", OBJECTIVES),
                              ("mixed_precision", PRECISION_POLICIES),
                              ("xla", XLA_CHOICES),

@@ -1,10 +1,13 @@
 """`pretrain`: one ELECTRA (or masked-LM baseline) pre-training run, from
 text to a saved discriminator, resumable after a crash or kill."""
 
+import atexit
 import dataclasses
 import json
 import math
 import os
+import shutil
+import tempfile
 import time
 
 import keras
@@ -28,7 +31,12 @@ from keras_electra.pretrain.config import XLA_CHOICES
 from keras_electra.pretrain.config import resolve_inputs
 from keras_electra.pretrain.config import resume_conflict
 from keras_electra.pretrain.demo import print_replaced_token_demo
+from keras_electra.pretrain.distribution import is_chief
+from keras_electra.pretrain.distribution import is_multi_worker
 from keras_electra.pretrain.distribution import make_strategy
+from keras_electra.pretrain.distribution import prepare_for_multi_worker_fit
+from keras_electra.pretrain.distribution import task_name
+from keras_electra.pretrain.distribution import worker_datasets
 from keras_electra.run_directory import RunDirectory
 
 # The SavedModel's name under `export_dir` and in `models.config`.
@@ -112,7 +120,9 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
     inputs = resolve_inputs(config)
     vocab, model_config, corpus = inputs.vocab, inputs.model_config, inputs.corpus
     if strategy is None:
-        strategy = make_strategy(config.distribute, config.tpu)
+        strategy = make_strategy(
+            config.distribute, config.tpu, cluster_timeout=config.cluster_timeout
+        )
     replicas = strategy.num_replicas_in_sync
     if config.micro_batch_size % replicas:
         raise ValueError(
@@ -139,7 +149,18 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         "pretrain_config": config.to_record(),
         "command": list(command) if command else None,
     }
-    previous = claim_run_directory(run, record)
+    # Several workers: the chief writes the run directory; the others resume
+    # from it (it must be on a file system they share) and write their
+    # copies of checkpoints and logs to a scratch directory, deleted at the end.
+    chief = is_chief(strategy)
+    if chief:
+        previous = claim_run_directory(run, record)
+        outputs = run
+    else:
+        previous = run.read_record()
+        outputs = RunDirectory(tempfile.mkdtemp(prefix="keras_electra_worker_"))
+        atexit.register(shutil.rmtree, outputs.path, ignore_errors=True)
+        outputs.write_record(record)
     flops_per_step = flops.train_flops_per_step(
         model_config, config.sequence_length, config.batch_size,
         mask_rate=config.mask_rate, objective=config.objective,
@@ -155,17 +176,15 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
             optimizer=_optimizer(config, pretrainer),
             jit_compile=XLA_CHOICES[config.xla],
         )
-        backup = keras.callbacks.BackupAndRestore(
-            run.backup_dir,
-            save_freq="epoch",
-            # A kill during a save leaves the previous state to fall back on.
-            double_checkpoint=True,
-            delete_checkpoint=False,  # A finished run re-runs as a no-op.
-        )
+        backup = _backup(run)
         start_step, start_epoch = restore_training_state(
             backup, pretrainer, run.random_state_file, config.save_every
         )
+        if not chief:
+            backup = _backup(outputs)
         initialise_from_converted_checkpoint(run, pretrainer, start_step)
+        if is_multi_worker(strategy):
+            prepare_for_multi_worker_fit(pretrainer)
 
     name = "ELECTRA" if config.objective == "electra" else "MLM baseline"
     print(
@@ -173,7 +192,8 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         f"batch {config.batch_size} x seq {config.sequence_length} | "
         f"lr {config.learning_rate:g}, warm-up {config.warmup_steps} | "
         f"{replicas} replica(s), precision {config.mixed_precision} | "
-        f"{flops_per_step:.3g} train FLOPs/step | run dir {run.path}",
+        f"{flops_per_step:.3g} train FLOPs/step | run dir {run.path}"
+        + ("" if chief else f" (written by the chief; this is {task_name(strategy)})"),
         flush=True,
     )
     if start_step:
@@ -183,18 +203,22 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         print(f"No saved step in {run.path} yet; starting at step 0.", flush=True)
 
     # === Data: its position is a function of the step ===
-    dataset = data.pretraining_dataset(
-        source, vocab, config.sequence_length, config.micro_batch_size,
-        mask_rate=config.mask_rate, mask_token_rate=config.mask_token_rate,
-        random_token_rate=config.random_token_rate,
-        normalization=config.normalization,
-        seed=config.seed, repeat=True, config=model_config,
-        start_batch=start_step * config.grad_accum_steps,
-    )
+    def dataset_fn(input_context=None):
+        return data.pretraining_dataset(
+            source, vocab, config.sequence_length, config.micro_batch_size,
+            mask_rate=config.mask_rate, mask_token_rate=config.mask_token_rate,
+            random_token_rate=config.random_token_rate,
+            normalization=config.normalization,
+            seed=config.seed, repeat=True, config=model_config,
+            start_batch=start_step * config.grad_accum_steps,
+            input_context=input_context,
+        )
+
+    dataset = worker_datasets(strategy, dataset_fn)
 
     # === Train ===
     budget = ComputeBudget(
-        flops_per_step, run,
+        flops_per_step, outputs,
         max_train_flops=config.max_train_flops,
         max_seconds=None if config.max_minutes is None else 60.0 * config.max_minutes,
         start_seconds=(previous or {}).get("compute", {}).get("train_seconds", 0.0)
@@ -209,9 +233,9 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         StopAtStep(config.steps),
         budget,
         Throughput(config.batch_size),
-        TensorBoardScalars(run.logs_dir),
-        PeriodicCheckpoint(run, keep=config.keep_checkpoints),
-        RandomStateBackup(run.random_state_file),
+        TensorBoardScalars(outputs.logs_dir),
+        PeriodicCheckpoint(outputs, keep=config.keep_checkpoints),
+        RandomStateBackup(outputs.random_state_file),
         backup,
     ]
     started = time.time()
@@ -250,7 +274,12 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         print(f"{run.path} is already at step {final_step} (--steps "
               f"{config.steps}); nothing to train.", flush=True)
 
-    # === Save, export, demo ===
+    if not chief:
+        return PretrainResult(
+            pretrainer, run, history, start_step, final_step, None, compute
+        )
+
+    # === Save, export, demo (the chief) ===
     record = {**(run.read_record() or record), "compute": compute}
     run.write_record(record)
     run.save_discriminator(pretrainer.discriminator, vocab.path, record)
@@ -278,6 +307,16 @@ def _budget_text(config, budget, compute):
                 f"{config.max_train_flops:g}")
     return (f"{compute['train_seconds'] / 60:.1f} minutes of training reach "
             f"--max-minutes {config.max_minutes:g}")
+
+
+def _backup(run):
+    return keras.callbacks.BackupAndRestore(
+        run.backup_dir,
+        save_freq="epoch",
+        # A kill during a save leaves the previous state to fall back on.
+        double_checkpoint=True,
+        delete_checkpoint=False,  # A finished run re-runs as a no-op.
+    )
 
 
 def _optimizer(config, pretrainer):

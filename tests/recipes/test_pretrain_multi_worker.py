@@ -1,0 +1,185 @@
+"""Pre-training on several machines: `recipes/pretrain.py --distribute
+multi-worker`, two TensorFlow worker processes on 127.0.0.1 with
+`TF_CONFIG`, and its cluster errors."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from pathlib import Path
+
+from keras_electra.pretrain.cluster import read_tf_config
+from run_output import one_line_error
+
+PRETRAIN = Path(__file__).resolve().parents[2] / "recipes" / "pretrain.py"
+PRETRAIN_FLAGS = (
+    "--seq-len", "64", "--batch-size", "8", "--steps", "4", "--save-every", "2",
+    "--learning-rate", "1e-3", "--config", "dropout=0", "--no-demo",
+    "--distribute", "multi-worker", "--cluster-timeout", "120",
+)
+
+# One process on the same global batches: each step's batch is worker 0's
+# shard batch followed by worker 1's (replica order), trained from the same
+# initialisation with the recipe's optimizer; prints the largest weight
+# difference from the chief's checkpoint of step 4.
+SINGLE_PROCESS_REFERENCE = """
+import sys
+import keras
+import numpy as np
+import tensorflow as tf
+from keras_electra import data
+from keras_electra.pretrain import PretrainConfig
+from keras_electra.pretrain.config import resolve_inputs
+from keras_electra.pretrain.training import PRETRAINERS, _optimizer
+
+config = PretrainConfig(
+    sequence_length=64, batch_size=8, steps=4, save_every=2,
+    learning_rate=1e-3, model_overrides={"dropout": 0.0},
+).resolved()
+inputs = resolve_inputs(config)
+keras.utils.set_random_seed(config.seed)
+model = PRETRAINERS["electra"](inputs.model_config, seed=config.seed)
+model.compile(optimizer=_optimizer(config, model))
+shards = [
+    data.pretraining_dataset(
+        data.as_source(inputs.corpus[0]), inputs.vocab, 64, 8, seed=config.seed,
+        repeat=True, config=inputs.model_config,
+        input_context=tf.distribute.InputContext(2, k, 2),
+    )
+    for k in (0, 1)
+]
+batches = tf.data.Dataset.zip(*shards).map(
+    lambda a, b: {key: tf.concat([a[key], b[key]], 0) for key in a}
+)
+model.fit(batches, steps_per_epoch=2, epochs=2, verbose=0)
+chief = PRETRAINERS["electra"](inputs.model_config, seed=config.seed)
+chief.load_weights(sys.argv[1])
+gap = max(
+    float(np.max(np.abs(a - b)))
+    for a, b in zip(model.get_weights(), chief.get_weights())
+)
+print(f"max absolute weight difference {gap:.2e}")
+assert gap < 1e-5, gap
+"""
+
+
+def _free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def _tf_config(ports, index):
+    return json.dumps({
+        "cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
+        "task": {"type": "worker", "index": index},
+    })
+
+
+def _start_worker(pretrain, args, cwd, env, tf_config):
+    cwd.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, str(pretrain), *map(str, args)],
+        cwd=cwd, env={**env, "TF_CONFIG": tf_config, "TMPDIR": str(cwd)},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def test_two_workers_train_what_one_process_trains_and_only_the_chief_writes(
+    tmp_path, recipe_env
+):
+    run, export = tmp_path / "run", tmp_path / "export"
+    args = (*PRETRAIN_FLAGS, "--model-dir", run, "--export-dir", export)
+    ports = _free_ports(2)
+    workers = [
+        _start_worker(PRETRAIN, args, tmp_path / f"host{i}", recipe_env,
+                      _tf_config(ports, i))
+        for i in (0, 1)
+    ]
+    outputs = [w.communicate(timeout=400) for w in workers]
+    for worker, (stdout, stderr) in zip(workers, outputs):
+        assert worker.returncode == 0, stdout[-2000:] + stderr[-3000:]
+    assert "2 replica(s)" in outputs[0][0]
+    assert "this is worker 1" in outputs[1][0]
+    # The chief wrote the run and the export; the worker left nothing
+    # behind, neither in its working directory nor in its scratch space.
+    assert (run / "run.json").is_file() and (run / "electra_discriminator.keras").is_file()
+    assert (export / "electra" / "1" / "saved_model.pb").is_file()
+    assert sorted(os.listdir(run / "checkpoints")) == [
+        "step-00000002.weights.h5", "step-00000004.weights.h5"
+    ]
+    assert os.listdir(tmp_path / "host1") == []
+
+    reference = subprocess.run(
+        [sys.executable, "-c", SINGLE_PROCESS_REFERENCE,
+         str(run / "checkpoints" / "step-00000004.weights.h5")],
+        capture_output=True, text=True, env=recipe_env, cwd=tmp_path, timeout=300,
+    )
+    assert reference.returncode == 0, reference.stdout[-2000:] + reference.stderr[-3000:]
+    print(reference.stdout)
+
+
+@pytest.mark.parametrize(
+    "tf_config, message",
+    [
+        (None, "--distribute multi-worker needs TF_CONFIG"),
+        ('{"cluster": {"worker": ["a:1"]', "TF_CONFIG is not valid JSON"),
+        ('{"cluster": {}, "task": {"type": "worker", "index": 0}}',
+         "TF_CONFIG has no cluster.worker list"),
+        ('{"cluster": {"worker": ["a:1", "b"]}, "task": {"type": "worker", "index": 0}}',
+         'cluster.worker must be a list of host:port strings, got ["a:1", "b"]'),
+        ('{"cluster": {"worker": ["a:1"]}}', "TF_CONFIG has no task"),
+        ('{"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 2}}',
+         "TF_CONFIG task index 2 is out of range for the 2 worker task(s)"),
+        ('{"cluster": {"worker": ["a:1"], "ps": ["c:3"]}, "task": {"type": "worker", "index": 0}}',
+         "TF_CONFIG names parameter servers (ps)"),
+    ],
+)
+def test_a_malformed_tf_config_is_named(tf_config, message):
+    environ = {} if tf_config is None else {"TF_CONFIG": tf_config}
+    with pytest.raises(ValueError) as error:
+        read_tf_config(environ)
+    assert message in str(error.value)
+
+
+def test_a_malformed_tf_config_fails_the_recipe_in_one_line_before_tensorflow(
+    tmp_path, run_pretrain
+):
+    started = time.time()
+    result = run_pretrain(
+        *PRETRAIN_FLAGS, "--model-dir", tmp_path / "run", cwd=tmp_path,
+        env={"TF_CONFIG": '{"cluster": {"worker": ["127.0.0.1:1"]}, "task": {}}'},
+    )
+    one_line_error(result, "TF_CONFIG has no task")
+    assert time.time() - started < 20  # No TensorFlow start-up, no hang.
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_worker_that_never_joins_ends_the_run_in_one_line_after_the_timeout(
+    tmp_path, run_pretrain
+):
+    lone, absent = _free_ports(2)
+    result = run_pretrain(
+        *PRETRAIN_FLAGS, "--cluster-timeout", "5", "--model-dir", tmp_path / "run",
+        cwd=tmp_path, timeout=120,
+        env={"TF_CONFIG": _tf_config([lone, absent], 0)},
+    )
+    one_line_error(result, "did not form within --cluster-timeout 5s")
+    assert f"127.0.0.1:{absent}" in result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_multi_worker_refuses_a_wall_clock_budget(tmp_path, run_pretrain):
+    result = run_pretrain(
+        *PRETRAIN_FLAGS, "--max-minutes", "5", "--model-dir", tmp_path / "run",
+        cwd=tmp_path,
+    )
+    one_line_error(result, "--max-minutes cannot stop several workers at the same step")
