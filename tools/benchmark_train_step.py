@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 
+from compiled_step_cost import preset_config
 from compiled_step_cost import synthetic_batch
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -34,8 +35,7 @@ def measure_ours(size, batch, seq, steps, warmup, bf16, jit, dropout=None):
 
     if bf16:
         keras.config.set_dtype_policy("mixed_bfloat16")
-    overrides = {} if dropout is None else {"dropout": dropout}
-    config = keras_electra.ElectraConfig.from_preset(size, **overrides)
+    config = preset_config(size, dropout=dropout)
     data = synthetic_batch(
         config.vocabulary_size, batch * (steps + warmup), seq,
         max_predictions_for(seq),
