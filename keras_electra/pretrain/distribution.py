@@ -147,6 +147,32 @@ def task_name(strategy):
     return f"{resolver.task_type} {resolver.task_id}"
 
 
+def lost_worker_message(strategy, error, run):
+    """One line for a multi-worker run that lost a task, else None.
+
+    When a worker dies (killed, preempted) the others' next cross-worker
+    exchange fails (TensorFlow's heartbeat check, or `--cluster-timeout`).
+    Nothing is lost: every task resumes from the chief's last backup when
+    the same command is started on all of them again.
+    """
+    if not is_multi_worker(strategy):
+        return None
+    import tensorflow as tf
+
+    failures = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
+                tf.errors.AbortedError, tf.errors.CancelledError)
+    if not isinstance(error, failures):
+        return None
+    reason = "a worker stopped answering"
+    if isinstance(error, tf.errors.DeadlineExceededError):
+        reason = "a cross-worker exchange waited past --cluster-timeout"
+    return (
+        f"the cluster lost a task ({reason}: {type(error).__name__}); start "
+        f"the same command on every task again to resume from the last step "
+        f"saved in {run.backup_dir}"
+    )
+
+
 def worker_datasets(strategy, dataset_fn):
     """The input `fit` reads: one pipeline per worker when there are several.
 

@@ -33,6 +33,7 @@ from keras_electra.pretrain.config import resume_conflict
 from keras_electra.pretrain.demo import print_replaced_token_demo
 from keras_electra.pretrain.distribution import is_chief
 from keras_electra.pretrain.distribution import is_multi_worker
+from keras_electra.pretrain.distribution import lost_worker_message
 from keras_electra.pretrain.distribution import make_strategy
 from keras_electra.pretrain.distribution import prepare_for_multi_worker_fit
 from keras_electra.pretrain.distribution import task_name
@@ -239,15 +240,21 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         backup,
     ]
     started = time.time()
-    history = pretrainer.fit(
-        dataset,
-        epochs=start_epoch + math.ceil(remaining / config.save_every),
-        initial_epoch=start_epoch,
-        steps_per_epoch=config.save_every * config.grad_accum_steps,
-        callbacks=callbacks,
-        shuffle=False,
-        verbose=verbose,
-    )
+    try:
+        history = pretrainer.fit(
+            dataset,
+            epochs=start_epoch + math.ceil(remaining / config.save_every),
+            initial_epoch=start_epoch,
+            steps_per_epoch=config.save_every * config.grad_accum_steps,
+            callbacks=callbacks,
+            shuffle=False,
+            verbose=verbose,
+        )
+    except Exception as e:
+        lost = lost_worker_message(strategy, e, run)
+        if lost is None:
+            raise
+        raise ValueError(lost) from None
     final_step = optimizer_step(pretrainer)
     stopped_by = budget.stopped_by or on_budget
     if stopped_by is None and final_step >= config.steps:

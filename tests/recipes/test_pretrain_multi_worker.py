@@ -17,7 +17,7 @@ from run_output import one_line_error
 
 PRETRAIN = Path(__file__).resolve().parents[2] / "recipes" / "pretrain.py"
 PRETRAIN_FLAGS = (
-    "--seq-len", "64", "--batch-size", "8", "--steps", "4", "--save-every", "2",
+    "--seq-len", "64", "--batch-size", "8", "--steps", "8", "--save-every", "2",
     "--learning-rate", "1e-3", "--config", "dropout=0", "--no-demo",
     "--distribute", "multi-worker", "--cluster-timeout", "120",
 )
@@ -25,7 +25,7 @@ PRETRAIN_FLAGS = (
 # One process on the same global batches: each step's batch is worker 0's
 # shard batch followed by worker 1's (replica order), trained from the same
 # initialisation with the recipe's optimizer; prints the largest weight
-# difference from the chief's checkpoint of step 4.
+# difference from the chief's checkpoint of the last step (8).
 SINGLE_PROCESS_REFERENCE = """
 import sys
 import keras
@@ -37,7 +37,7 @@ from keras_electra.pretrain.config import resolve_inputs
 from keras_electra.pretrain.training import PRETRAINERS, _optimizer
 
 config = PretrainConfig(
-    sequence_length=64, batch_size=8, steps=4, save_every=2,
+    sequence_length=64, batch_size=8, steps=8, save_every=2,
     learning_rate=1e-3, model_overrides={"dropout": 0.0},
 ).resolved()
 inputs = resolve_inputs(config)
@@ -55,7 +55,7 @@ shards = [
 batches = tf.data.Dataset.zip(*shards).map(
     lambda a, b: {key: tf.concat([a[key], b[key]], 0) for key in a}
 )
-model.fit(batches, steps_per_epoch=2, epochs=2, verbose=0)
+model.fit(batches, steps_per_epoch=2, epochs=4, verbose=0)
 chief = PRETRAINERS["electra"](inputs.model_config, seed=config.seed)
 chief.load_weights(sys.argv[1])
 gap = max(
@@ -93,38 +93,107 @@ def _start_worker(pretrain, args, cwd, env, tf_config):
     )
 
 
-def test_two_workers_train_what_one_process_trains_and_only_the_chief_writes(
-    tmp_path, recipe_env
-):
+def _start_cluster(tmp_path, recipe_env, ports):
     run, export = tmp_path / "run", tmp_path / "export"
     args = (*PRETRAIN_FLAGS, "--model-dir", run, "--export-dir", export)
-    ports = _free_ports(2)
-    workers = [
+    return [
         _start_worker(PRETRAIN, args, tmp_path / f"host{i}", recipe_env,
                       _tf_config(ports, i))
         for i in (0, 1)
     ]
+
+
+def _finish(workers):
     outputs = [w.communicate(timeout=400) for w in workers]
     for worker, (stdout, stderr) in zip(workers, outputs):
         assert worker.returncode == 0, stdout[-2000:] + stderr[-3000:]
+    return outputs
+
+
+LAST = "step-00000008.weights.h5"
+
+
+@pytest.fixture(scope="module")
+def two_worker_run(tmp_path_factory, recipe_env):
+    """One uninterrupted 8-step run of two workers: `(root, outputs)`."""
+    root = tmp_path_factory.mktemp("two_workers")
+    outputs = _finish(_start_cluster(root, recipe_env, _free_ports(2)))
+    return root, outputs
+
+
+def test_two_workers_train_what_one_process_trains_and_only_the_chief_writes(
+    two_worker_run, recipe_env
+):
+    root, outputs = two_worker_run
+    run = root / "run"
     assert "2 replica(s)" in outputs[0][0]
     assert "this is worker 1" in outputs[1][0]
     # The chief wrote the run and the export; the worker left nothing
     # behind, neither in its working directory nor in its scratch space.
     assert (run / "run.json").is_file() and (run / "electra_discriminator.keras").is_file()
-    assert (export / "electra" / "1" / "saved_model.pb").is_file()
-    assert sorted(os.listdir(run / "checkpoints")) == [
-        "step-00000002.weights.h5", "step-00000004.weights.h5"
-    ]
-    assert os.listdir(tmp_path / "host1") == []
+    assert (root / "export" / "electra" / "1" / "saved_model.pb").is_file()
+    assert sorted(os.listdir(run / "checkpoints"))[-1] == LAST
+    assert os.listdir(root / "host1") == []
 
     reference = subprocess.run(
-        [sys.executable, "-c", SINGLE_PROCESS_REFERENCE,
-         str(run / "checkpoints" / "step-00000004.weights.h5")],
-        capture_output=True, text=True, env=recipe_env, cwd=tmp_path, timeout=300,
+        [sys.executable, "-c", SINGLE_PROCESS_REFERENCE, str(run / "checkpoints" / LAST)],
+        capture_output=True, text=True, env=recipe_env, cwd=root, timeout=300,
     )
     assert reference.returncode == 0, reference.stdout[-2000:] + reference.stderr[-3000:]
     print(reference.stdout)
+
+
+def test_a_killed_worker_and_a_restart_end_with_the_uninterrupted_weights(
+    two_worker_run, tmp_path, recipe_env
+):
+    import h5py
+    import numpy as np
+
+    from run_output import scalars
+
+    ports = _free_ports(2)
+    chief, worker = _start_cluster(tmp_path, recipe_env, ports)
+    first_save = tmp_path / "run" / "checkpoints" / "step-00000002.weights.h5"
+    deadline = time.time() + 300
+    while not first_save.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    worker.kill()  # SIGKILL
+    worker.communicate()
+    stdout, stderr = chief.communicate(timeout=300)
+    # The chief stops on its next exchange, in one line that says what to do.
+    assert chief.returncode == 2, stdout[-2000:] + stderr[-3000:]
+    assert stderr.strip().splitlines()[-1].startswith("pretrain.py: error: the cluster lost a task")
+    assert "Traceback" not in stderr
+    assert not (tmp_path / "run" / "checkpoints" / LAST).exists()
+
+    outputs = _finish(_start_cluster(tmp_path, recipe_env, ports))
+    assert "Resuming from step" in outputs[0][0] and "Resuming from step" in outputs[1][0]
+    resumed = h5py.File(tmp_path / "run" / "checkpoints" / LAST, "r")
+    uninterrupted = h5py.File(two_worker_run[0] / "run" / "checkpoints" / LAST, "r")
+    arrays = []
+    uninterrupted.visititems(
+        lambda name, item: arrays.append(name) if isinstance(item, h5py.Dataset) else None
+    )
+    assert len(arrays) > 100
+    for name in arrays:
+        np.testing.assert_array_equal(resumed[name][()], uninterrupted[name][()], err_msg=name)
+    # Every TensorBoard point once, none lost: one per saved interval.
+    for tag in ("epoch_loss", "epoch_disc_auc"):
+        assert sorted(scalars(tmp_path / "run" / "logs")[tag]) == [0, 1, 2, 3]
+    assert sorted(_event_steps(tmp_path / "run" / "logs", "epoch_loss")) == [0, 1, 2, 3]
+
+
+def _event_steps(log_dir, tag):
+    """Every step `tag` was written at, repeats included."""
+    import glob
+
+    import tensorflow as tf
+
+    steps = []
+    for path in glob.glob(f"{log_dir}/**/events.out.tfevents.*", recursive=True):
+        for event in tf.compat.v1.train.summary_iterator(path):
+            steps += [event.step for value in event.summary.value if value.tag == tag]
+    return steps
 
 
 @pytest.mark.parametrize(
