@@ -1,13 +1,10 @@
 """`pretrain`: one ELECTRA (or masked-LM baseline) pre-training run, from
 text to a saved discriminator, resumable after a crash or kill."""
 
-import atexit
 import dataclasses
 import json
 import math
 import os
-import shutil
-import tempfile
 import time
 
 import keras
@@ -150,18 +147,11 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         "pretrain_config": config.to_record(),
         "command": list(command) if command else None,
     }
-    # Several workers: the chief writes the run directory; the others resume
-    # from it (it must be on a file system they share) and write their
-    # copies of checkpoints and logs to a scratch directory, deleted at the end.
+    # Several workers: only the chief writes the run directory; the others
+    # resume from it (it must be on a file system they share) and write
+    # nothing.
     chief = is_chief(strategy)
-    if chief:
-        previous = claim_run_directory(run, record)
-        outputs = run
-    else:
-        previous = run.read_record()
-        outputs = RunDirectory(tempfile.mkdtemp(prefix="keras_electra_worker_"))
-        atexit.register(shutil.rmtree, outputs.path, ignore_errors=True)
-        outputs.write_record(record)
+    previous = claim_run_directory(run, record) if chief else run.read_record()
     flops_per_step = flops.train_flops_per_step(
         model_config, config.sequence_length, config.batch_size,
         mask_rate=config.mask_rate, objective=config.objective,
@@ -177,12 +167,16 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
             optimizer=_optimizer(config, pretrainer),
             jit_compile=XLA_CHOICES[config.xla],
         )
-        backup = _backup(run)
+        backup = keras.callbacks.BackupAndRestore(
+            run.backup_dir,
+            save_freq="epoch",
+            # A kill during a save leaves the previous state to fall back on.
+            double_checkpoint=True,
+            delete_checkpoint=False,  # A finished run re-runs as a no-op.
+        )
         start_step, start_epoch = restore_training_state(
             backup, pretrainer, run.random_state_file, config.save_every
         )
-        if not chief:
-            backup = _backup(outputs)
         initialise_from_converted_checkpoint(run, pretrainer, start_step)
         if is_multi_worker(strategy):
             prepare_for_multi_worker_fit(pretrainer)
@@ -219,7 +213,7 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
 
     # === Train ===
     budget = ComputeBudget(
-        flops_per_step, outputs,
+        flops_per_step, run if chief else None,
         max_train_flops=config.max_train_flops,
         max_seconds=None if config.max_minutes is None else 60.0 * config.max_minutes,
         start_seconds=(previous or {}).get("compute", {}).get("train_seconds", 0.0)
@@ -230,15 +224,14 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
     remaining = 0 if on_budget else max(0, config.steps - start_step)
     # At each epoch end, in this order: logs (flushed), weights, random
     # states, then the backup that makes the step the resume point.
-    callbacks = [
-        StopAtStep(config.steps),
-        budget,
-        Throughput(config.batch_size),
-        TensorBoardScalars(outputs.logs_dir),
-        PeriodicCheckpoint(outputs, keep=config.keep_checkpoints),
-        RandomStateBackup(outputs.random_state_file),
-        backup,
-    ]
+    callbacks = [StopAtStep(config.steps), budget, Throughput(config.batch_size)]
+    if chief:
+        callbacks += [
+            TensorBoardScalars(run.logs_dir),
+            PeriodicCheckpoint(run, keep=config.keep_checkpoints),
+            RandomStateBackup(run.random_state_file),
+            backup,
+        ]
     started = time.time()
     try:
         history = pretrainer.fit(
@@ -314,16 +307,6 @@ def _budget_text(config, budget, compute):
                 f"{config.max_train_flops:g}")
     return (f"{compute['train_seconds'] / 60:.1f} minutes of training reach "
             f"--max-minutes {config.max_minutes:g}")
-
-
-def _backup(run):
-    return keras.callbacks.BackupAndRestore(
-        run.backup_dir,
-        save_freq="epoch",
-        # A kill during a save leaves the previous state to fall back on.
-        double_checkpoint=True,
-        delete_checkpoint=False,  # A finished run re-runs as a no-op.
-    )
 
 
 def _optimizer(config, pretrainer):

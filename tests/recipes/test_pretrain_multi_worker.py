@@ -128,8 +128,8 @@ def test_two_workers_train_what_one_process_trains_and_only_the_chief_writes(
     run = root / "run"
     assert "2 replica(s)" in outputs[0][0]
     assert "this is worker 1" in outputs[1][0]
-    # The chief wrote the run and the export; the worker left nothing
-    # behind, neither in its working directory nor in its scratch space.
+    # The chief wrote the run and the export; the worker wrote nothing,
+    # neither in its working directory nor in its temporary directory.
     assert (run / "run.json").is_file() and (run / "electra_discriminator.keras").is_file()
     assert (root / "export" / "electra" / "1" / "saved_model.pb").is_file()
     assert sorted(os.listdir(run / "checkpoints"))[-1] == LAST
