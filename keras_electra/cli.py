@@ -25,10 +25,14 @@ class ArgumentParser(argparse.ArgumentParser):
         fail(message, self.prog)
 
 
-def fail(message, prog=None):
-    """Prints `prog: error: message` on stderr and exits with status 2."""
+def fail(message, prog=None, at_once=False):
+    """Prints `prog: error: message` on stderr and exits with status 2
+    (`at_once`: without running exit handlers)."""
     prog = prog or os.path.basename(sys.argv[0])
-    print(f"{prog}: error: {message}", file=sys.stderr)
+    print(f"{prog}: error: {message}", file=sys.stderr, flush=True)
+    if at_once:
+        sys.stdout.flush()
+        os._exit(2)
     sys.exit(2)
 
 
@@ -45,14 +49,16 @@ def run(main, prog=None, interrupted="interrupted"):
 
     `ValueError` (and so `DataError`) and `OSError` are the user's mistakes
     (a bad flag value, a missing file); anything else is a bug and keeps its
-    traceback.
+    traceback. An error with a true `exit_at_once` attribute (a
+    multi-process run that lost a process) ends the process without its
+    exit handlers, which would wait for the lost process.
     """
     try:
         sys.exit(main())
     except KeyboardInterrupt:
         fail(interrupted, prog)
     except (ValueError, OSError) as e:
-        fail(first_line(e), prog)
+        fail(first_line(e), prog, at_once=getattr(e, "exit_at_once", False))
 
 
 def seed_list(text):

@@ -33,7 +33,9 @@ from keras_electra.pretrain.config import DISTRIBUTE_CHOICES
 from keras_electra.pretrain.config import OBJECTIVES
 from keras_electra.pretrain.config import PRECISION_POLICIES
 from keras_electra.pretrain.config import PretrainConfig
+from keras_electra.pretrain.config import check_budget_across_processes
 from keras_electra.pretrain.config import resolve_inputs
+from keras_electra.pretrain.jax_processes import read_jax_processes
 
 
 def build_parser():
@@ -125,7 +127,18 @@ def build_parser():
     add("--cluster-timeout", type=float, default=600.0,
         help="with --distribute multi-worker: seconds to wait for every "
         "TF_CONFIG worker to join, and for any cross-worker exchange, before "
-        "exiting with an error (default: %(default)s)")
+        "exiting with an error; with --num-processes: for every JAX process "
+        "to join (default: %(default)s)")
+    add("--coordinator-address", default=None, metavar="HOST:PORT",
+        help="JAX on several processes (hosts): process 0's address, the "
+        "same on every process (default: $KERAS_DISTRIBUTION_JOB_ADDRESSES)")
+    add("--num-processes", type=int, default=None,
+        help="JAX on several processes: how many; each feeds its part of "
+        "every batch to data-parallel training over all their devices "
+        "(default: $KERAS_DISTRIBUTION_NUM_PROCESSES, else 1)")
+    add("--process-id", type=int, default=None,
+        help="JAX on several processes: this one, 0 to N-1; process 0 writes "
+        "the run directory and export (default: $KERAS_DISTRIBUTION_PROCESS_ID)")
     add("--export-dir", default="saved_models",
         help="where the SavedModel of the discriminator goes (default: "
         "%(default)s)")
@@ -154,7 +167,8 @@ def config_from_args(args):
             "learning_rate", "warmup_steps", "weight_decay", "grad_accum_steps",
             "seed", "mixed_precision", "xla", "distribute", "tpu", "model_dir",
             "export_dir", "save_every", "keep_checkpoints", "demo",
-            "max_train_flops", "max_minutes", "cluster_timeout")},
+            "max_train_flops", "max_minutes", "cluster_timeout",
+            "coordinator_address", "num_processes", "process_id")},
     ).resolved()
 
 
@@ -163,7 +177,19 @@ def main(argv=None):
     config = config_from_args(args)  # Checked before the slow imports,
     resolve_inputs(config)  # with its vocab, model config and text corpus.
     strategy = None
-    if config.distribute == "multi-worker":
+    processes = read_jax_processes(  # Flags or environment, checked.
+        config.coordinator_address, config.num_processes, config.process_id
+    )
+    if processes is not None:
+        check_budget_across_processes(config)
+        # The processes meet before JAX runs anything.
+        with cli.quiet_stderr():
+            from keras_electra.pretrain.distribution import make_strategy
+        strategy = make_strategy(
+            config.distribute, cluster_timeout=config.cluster_timeout,
+            processes=processes,
+        )
+    elif config.distribute == "multi-worker":
         from keras_electra.pretrain.cluster import read_tf_config
 
         read_tf_config()  # A malformed TF_CONFIG costs a second, not a hang.

@@ -45,19 +45,35 @@ def _read_random_states(path):
     }
 
 
+class TrainingBackup(keras.callbacks.BackupAndRestore):
+    """Keras' `BackupAndRestore`, restored once, before `fit`.
+
+    `restore_training_state` loads the backup (`restore()`), so that the
+    data pipeline can be positioned at the restored step before `fit`
+    builds its iterator; the callback's `on_train_begin` in `fit` loads
+    nothing again. (On several JAX processes a load on the chief alone
+    would wait forever for the others to join it.) Saving is Keras'.
+    """
+
+    def restore(self):
+        """Loads the last backup (or the previous one, if the last is torn)."""
+        super().on_train_begin()
+
+    def on_train_begin(self, logs=None):
+        pass
+
+
 def restore_training_state(backup, model, random_state_path, save_every):
-    """Restores a `BackupAndRestore` backup before `fit` starts.
+    """Restores a `TrainingBackup` before `fit` starts, on every process.
 
     The data pipeline must be positioned at the restored step before `fit`
-    builds its iterator, so the backup is loaded here (the callback's own
-    `on_train_begin` loads the same files again inside `fit`, a no-op for
-    the result). Keras does not save the states of `SeedGenerator`s
+    builds its iterator, so the backup is loaded here. Keras does not save the states of `SeedGenerator`s
     (generator sampling, dropout); `RandomStateBackup` does, and they are
     restored here too, so a resumed run continues exactly as an
     uninterrupted one.
 
     Args:
-        backup: `keras.callbacks.BackupAndRestore`.
+        backup: `TrainingBackup`.
         model: the compiled model. Call inside the strategy scope: the
             optimizer variables are created here.
         random_state_path: str. The file `RandomStateBackup` writes.
@@ -68,7 +84,7 @@ def restore_training_state(backup, model, random_state_path, save_every):
         continue from; `(0, 0)` when there is no backup.
     """
     backup.set_model(model)
-    backup.on_train_begin()
+    backup.restore()
     step = optimizer_step(model)
     if not step:
         return 0, 0

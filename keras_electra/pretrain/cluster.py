@@ -55,7 +55,7 @@ def read_tf_config(environ=None):
                 "training is all-reduce: list only chief and worker tasks"
             )
         if not isinstance(addresses, list) or not all(
-            _is_address(a) for a in addresses
+            is_address(a) for a in addresses
         ):
             raise ValueError(
                 f"TF_CONFIG cluster.{role} must be a list of host:port "
@@ -80,7 +80,7 @@ def read_tf_config(environ=None):
     return tf_config
 
 
-def _is_address(value):
+def is_address(value):
     if not isinstance(value, str) or ":" not in value:
         return False
     host, _, port = value.rpartition(":")

@@ -94,7 +94,14 @@ class PretrainConfig:
         tpu: str. The TPU name or address for `distribute="tpu"`.
         cluster_timeout: float. With `distribute="multi-worker"`: seconds
             to wait for every worker to join, and for any cross-worker
-            exchange during training, before failing.
+            exchange during training, before failing. With several JAX
+            processes: seconds to wait for all of them to meet.
+        coordinator_address: str or None. Multi-process JAX: `host:port` of
+            process 0 (default: `KERAS_DISTRIBUTION_JOB_ADDRESSES`).
+        num_processes: int or None. Multi-process JAX: processes in the run
+            (default: `KERAS_DISTRIBUTION_NUM_PROCESSES`, else one).
+        process_id: int or None. Multi-process JAX: this process, 0 the
+            chief (default: `KERAS_DISTRIBUTION_PROCESS_ID`).
         model_dir: str. The run directory; defaults to
             `runs/electra_<preset>`.
         export_dir: str or None. Where the SavedModel goes; `None` skips it.
@@ -144,6 +151,9 @@ class PretrainConfig:
     max_train_flops: float = None
     max_minutes: float = None
     cluster_timeout: float = 600.0
+    coordinator_address: str = None
+    num_processes: int = None
+    process_id: int = None
 
     def resolved(self):
         """A copy with every default filled in and every value checked.
@@ -201,12 +211,8 @@ class PretrainConfig:
             value = getattr(self, key)
             if value is not None and not value > 0:
                 raise ValueError(f"{FLAGS[key]} must be positive, got {value}")
-        if self.distribute == "multi-worker" and self.max_minutes is not None:
-            raise ValueError(
-                "--max-minutes cannot stop several workers at the same step "
-                "(each has its own clock); with --distribute multi-worker stop "
-                "on --steps or --max-train-flops"
-            )
+        if self.distribute == "multi-worker" or (self.num_processes or 1) > 1:
+            check_budget_across_processes(self)
         for key, choices in (("objective", OBJECTIVES),
                              ("mixed_precision", PRECISION_POLICIES),
                              ("xla", XLA_CHOICES),
@@ -267,6 +273,23 @@ class PretrainConfig:
         record["normalization"] = (self.normalization or TextNormalization()).to_record()
         record["corpus"] = None if self.corpus is None else list(self.corpus)
         return record
+
+
+def check_budget_across_processes(config):
+    """Refuses `--max-minutes` for a run on several processes.
+
+    Args:
+        config: `PretrainConfig` of a run on several processes.
+
+    Raises:
+        ValueError: when the run spans processes and has a wall-clock budget.
+    """
+    if config.max_minutes is not None:
+        raise ValueError(
+            "--max-minutes cannot stop several workers at the same step "
+            "(each has its own clock); with --distribute multi-worker or "
+            "--num-processes stop on --steps or --max-train-flops"
+        )
 
 
 @dataclasses.dataclass(frozen=True)

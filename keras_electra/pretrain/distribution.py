@@ -12,24 +12,32 @@ class JaxDataParallel:
     the `tf.distribute.Strategy` interface pre-training uses
     (`scope()`, `num_replicas_in_sync`).
 
-    One device sets no distribution (plain single-device training).
+    One device sets no distribution (plain single-device training). Over
+    several processes (`processes`), `devices` are all of their devices and
+    each process feeds its own part of every global batch
+    (`worker_datasets`): Keras does not shard the input again.
 
     Args:
         devices: list of device names from `keras.distribution.list_devices`.
+        processes: `keras_electra.pretrain.jax_processes.JaxProcesses` of a
+            multi-process run started by `start_jax_processes`, or None.
     """
 
-    def __init__(self, devices):
+    def __init__(self, devices, processes=None):
         self.num_replicas_in_sync = len(devices)
+        self.processes = processes
         if len(devices) > 1:
             keras.distribution.set_distribution(
-                keras.distribution.DataParallel(devices=devices)
+                keras.distribution.DataParallel(
+                    devices=devices, auto_shard_dataset=processes is None
+                )
             )
 
     def scope(self):
         return contextlib.nullcontext()
 
 
-def make_strategy(name, tpu="local", cluster_timeout=600.0):
+def make_strategy(name, tpu="local", cluster_timeout=600.0, processes=None):
     """The strategy for `distribute=name` on the current Keras backend.
 
     Args:
@@ -40,7 +48,9 @@ def make_strategy(name, tpu="local", cluster_timeout=600.0):
         tpu: str. The TPU's name or `grpc://` address; `local` on a TPU VM.
         cluster_timeout: float. For `multi-worker`, see
             `multi_worker_strategy`. Create that strategy before TensorFlow
-            runs any op.
+            runs any op. For `processes`, see `start_jax_processes`.
+        processes: `JaxProcesses` (JAX only): data-parallel over the devices
+            of all these processes, joined first by `start_jax_processes`.
 
     Returns:
         A `tf.distribute.Strategy` on TensorFlow (the default one for
@@ -51,14 +61,23 @@ def make_strategy(name, tpu="local", cluster_timeout=600.0):
         ValueError: for a strategy of the other backend, or no TPU found.
     """
     backend = keras.backend.backend()
+    if processes is not None and (backend != "jax" or name not in ("auto", "data-parallel")):
+        raise ValueError(
+            "--num-processes runs JAX on several processes: use it with "
+            "KERAS_BACKEND=jax and --distribute data-parallel (TensorFlow "
+            "runs on several machines with --distribute multi-worker and "
+            "TF_CONFIG)"
+        )
     if backend == "jax":
         if name in TF_STRATEGIES:
             raise ValueError(
                 f"--distribute {name} is a tf.distribute strategy; under "
                 "KERAS_BACKEND=jax use auto or data-parallel"
             )
+        if processes is not None:
+            start_jax_processes(processes, cluster_timeout)
         devices = keras.distribution.list_devices()
-        return JaxDataParallel(devices[:1] if name == "none" else devices)
+        return JaxDataParallel(devices[:1] if name == "none" else devices, processes)
     if name == "data-parallel":
         raise ValueError(
             "--distribute data-parallel is keras.distribution on JAX; under "
@@ -108,6 +127,37 @@ def multi_worker_strategy(timeout_seconds=600.0):
     )
 
 
+def start_jax_processes(processes, timeout_seconds=600.0):
+    """Joins this process to a multi-process JAX run.
+
+    Call it before JAX runs anything. The processes first meet in Python
+    (`keras_electra.pretrain.jax_processes.meet_at_coordinator`), so a
+    missing one is a one-line `ValueError` after `timeout_seconds`; then
+    `jax.distributed.initialize` connects them (on CPUs, collectives go over
+    Gloo). A process that dies during training ends the others through
+    JAX's heartbeat (`jax.distributed`'s fatal error, within 100 s).
+
+    Args:
+        processes: `JaxProcesses`.
+        timeout_seconds: float.
+    """
+    import jax
+
+    from keras_electra.pretrain.jax_processes import meet_at_coordinator
+
+    if jax.distributed.is_initialized():
+        return
+    meet_at_coordinator(processes, timeout_seconds)
+    jax.distributed.initialize(
+        coordinator_address=processes.coordinator_address,
+        num_processes=processes.num_processes,
+        process_id=processes.process_id,
+        initialization_timeout=max(1, int(timeout_seconds)),
+        # The others wait at exit while the chief saves and exports.
+        shutdown_timeout_seconds=max(300, int(timeout_seconds)),
+    )
+
+
 def _tpu_strategy(tf, tpu):
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
@@ -120,7 +170,10 @@ def _tpu_strategy(tf, tpu):
 
 
 def is_multi_worker(strategy):
-    """Whether `strategy` spans several processes (`TF_CONFIG` workers)."""
+    """Whether `strategy` spans several processes (`TF_CONFIG` workers, or
+    JAX processes)."""
+    if isinstance(strategy, JaxDataParallel):
+        return strategy.processes is not None
     extended = getattr(strategy, "extended", None)
     in_multi_worker_mode = getattr(extended, "_in_multi_worker_mode", None)
     return bool(in_multi_worker_mode and in_multi_worker_mode())
@@ -134,6 +187,8 @@ def is_chief(strategy):
     """
     if not is_multi_worker(strategy):
         return True
+    if isinstance(strategy, JaxDataParallel):
+        return strategy.processes.process_id == 0
     resolver = strategy.cluster_resolver
     if resolver.task_type == "chief":
         return True
@@ -142,21 +197,57 @@ def is_chief(strategy):
 
 
 def task_name(strategy):
-    """`worker 1`, `chief 0`, ...: this process in the cluster, for logs."""
+    """`worker 1`, `chief 0`, `process 1`...: this process in the cluster,
+    for logs."""
+    if isinstance(strategy, JaxDataParallel):
+        return f"process {strategy.processes.process_id}"
     resolver = strategy.cluster_resolver
     return f"{resolver.task_type} {resolver.task_id}"
 
 
-def lost_worker_message(strategy, error, run):
-    """One line for a multi-worker run that lost a task, else None.
+class ClusterLost(ValueError):
+    """A run on several processes lost one of them; nothing saved is lost.
+
+    Attributes:
+        exit_at_once: bool. Whether this process cannot end normally either:
+            JAX's distributed runtime waits at exit for the lost process,
+            then aborts with a stack trace, so a command line ends with
+            `os._exit` after printing the message.
+    """
+
+    def __init__(self, message, exit_at_once=False):
+        super().__init__(message)
+        self.exit_at_once = exit_at_once
+
+
+def cluster_lost_error(strategy, error, run):
+    """A `ClusterLost` for a multi-process run that lost a task, else None.
 
     When a worker dies (killed, preempted) the others' next cross-worker
-    exchange fails (TensorFlow's heartbeat check, or `--cluster-timeout`).
-    Nothing is lost: every task resumes from the chief's last backup when
-    the same command is started on all of them again.
+    exchange fails (TensorFlow's heartbeat check or `--cluster-timeout`;
+    JAX's collectives at once). Nothing is lost: every task resumes from
+    the chief's last backup when the same command is started on all of them
+    again.
     """
     if not is_multi_worker(strategy):
         return None
+    resume = (
+        "start the same command on every task again to resume from the last "
+        f"step saved in {run.backup_dir}"
+    )
+    if isinstance(strategy, JaxDataParallel):
+        # JAX raises a failed collective as JaxRuntimeError, or wrapped
+        # in another error where it happens inside a host-side transfer.
+        text = str(error)
+        lost_peer = ("Gloo", "UNAVAILABLE", "heartbeat", "Connection reset",
+                     "Connection closed", "DEADLINE_EXCEEDED")
+        if not any(marker in text for marker in lost_peer):
+            return None
+        return ClusterLost(
+            f"the run lost a JAX process (a collective failed: "
+            f"{text.strip().splitlines()[0][:120]}); {resume}",
+            exit_at_once=True,
+        )
     import tensorflow as tf
 
     failures = (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
@@ -166,10 +257,8 @@ def lost_worker_message(strategy, error, run):
     reason = "a worker stopped answering"
     if isinstance(error, tf.errors.DeadlineExceededError):
         reason = "a cross-worker exchange waited past --cluster-timeout"
-    return (
-        f"the cluster lost a task ({reason}: {type(error).__name__}); start "
-        f"the same command on every task again to resume from the last step "
-        f"saved in {run.backup_dir}"
+    return ClusterLost(
+        f"the cluster lost a task ({reason}: {type(error).__name__}); {resume}"
     )
 
 
@@ -179,12 +268,86 @@ def worker_datasets(strategy, dataset_fn):
     With several workers each reads its own shard of the input
     (`dataset_fn(input_context)`: prepared shards by file, text by a
     deterministic split of its documents) and batches its replicas' part of
-    the global batch, in replica order. Otherwise `dataset_fn()` yields the
-    global batches and Keras splits them across the local replicas.
+    the global batch, in replica order (JAX processes: process order).
+    Otherwise `dataset_fn()` yields the global batches and Keras splits them
+    across the local replicas.
     """
     if not is_multi_worker(strategy):
         return dataset_fn()
+    if isinstance(strategy, JaxDataParallel):
+        import tensorflow as tf
+
+        count, index = strategy.processes.num_processes, strategy.processes.process_id
+        return dataset_fn(tf.distribute.InputContext(count, index, count))
     return strategy.distribute_datasets_from_function(dataset_fn)
+
+
+@contextlib.contextmanager
+def one_process_variables(strategy):
+    """A scope in which new Keras variables live on this process alone.
+
+    Under a multi-process JAX distribution, creating a variable is a
+    collective every process must join (JAX checks that all hold the same
+    value). Saving creates some (Keras' `save_weights` builds a throwaway
+    optimizer), so the chief saves inside this scope; elsewhere it is a
+    no-op.
+    """
+    if not (isinstance(strategy, JaxDataParallel) and strategy.processes):
+        yield
+        return
+    current = keras.distribution.distribution()
+    keras.distribution.set_distribution(None)
+    try:
+        yield
+    finally:
+        keras.distribution.set_distribution(current)
+
+
+class OnOneProcess(keras.callbacks.Callback):
+    """Runs `callbacks` (the chief's savers) in `one_process_variables`.
+
+    Args:
+        strategy: the run's strategy.
+        callbacks: list of `keras.callbacks.Callback`.
+    """
+
+    def __init__(self, strategy, callbacks):
+        super().__init__()
+        self.strategy = strategy
+        self.callbacks = list(callbacks)
+
+    def set_model(self, model):
+        super().set_model(model)
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def set_params(self, params):
+        super().set_params(params)
+        for callback in self.callbacks:
+            callback.set_params(params)
+
+    def _each(self, hook, *args):
+        with one_process_variables(self.strategy):
+            for callback in self.callbacks:
+                getattr(callback, hook)(*args)
+
+    def on_train_begin(self, logs=None):
+        self._each("on_train_begin", logs)
+
+    def on_train_end(self, logs=None):
+        self._each("on_train_end", logs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._each("on_epoch_begin", epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._each("on_epoch_end", epoch, logs)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._each("on_train_batch_begin", batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._each("on_train_batch_end", batch, logs)
 
 
 def prepare_for_multi_worker_fit(model):

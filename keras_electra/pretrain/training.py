@@ -20,21 +20,27 @@ from keras_electra.pretrain.callbacks import RandomStateBackup
 from keras_electra.pretrain.callbacks import StopAtStep
 from keras_electra.pretrain.callbacks import TensorBoardScalars
 from keras_electra.pretrain.callbacks import Throughput
+from keras_electra.pretrain.callbacks import TrainingBackup
 from keras_electra.pretrain.callbacks import optimizer_step
 from keras_electra.pretrain.callbacks import restore_training_state
 from keras_electra.pretrain.config import PretrainConfig
 from keras_electra.pretrain.config import FLAGS
+from keras_electra.pretrain.config import check_budget_across_processes
 from keras_electra.pretrain.config import XLA_CHOICES
 from keras_electra.pretrain.config import resolve_inputs
 from keras_electra.pretrain.config import resume_conflict
 from keras_electra.pretrain.demo import print_replaced_token_demo
+from keras_electra.pretrain.distribution import JaxDataParallel
+from keras_electra.pretrain.distribution import OnOneProcess
 from keras_electra.pretrain.distribution import is_chief
 from keras_electra.pretrain.distribution import is_multi_worker
-from keras_electra.pretrain.distribution import lost_worker_message
+from keras_electra.pretrain.distribution import cluster_lost_error
 from keras_electra.pretrain.distribution import make_strategy
+from keras_electra.pretrain.distribution import one_process_variables
 from keras_electra.pretrain.distribution import prepare_for_multi_worker_fit
 from keras_electra.pretrain.distribution import task_name
 from keras_electra.pretrain.distribution import worker_datasets
+from keras_electra.pretrain.jax_processes import read_jax_processes
 from keras_electra.run_directory import RunDirectory
 
 # The SavedModel's name under `export_dir` and in `models.config`.
@@ -119,8 +125,14 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
     vocab, model_config, corpus = inputs.vocab, inputs.model_config, inputs.corpus
     if strategy is None:
         strategy = make_strategy(
-            config.distribute, config.tpu, cluster_timeout=config.cluster_timeout
+            config.distribute, config.tpu, cluster_timeout=config.cluster_timeout,
+            processes=read_jax_processes(
+                config.coordinator_address, config.num_processes, config.process_id
+            ),
         )
+    jax_processes = isinstance(strategy, JaxDataParallel) and is_multi_worker(strategy)
+    if jax_processes:
+        check_budget_across_processes(config)
     replicas = strategy.num_replicas_in_sync
     if config.micro_batch_size % replicas:
         raise ValueError(
@@ -167,7 +179,7 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
             optimizer=_optimizer(config, pretrainer),
             jit_compile=XLA_CHOICES[config.xla],
         )
-        backup = keras.callbacks.BackupAndRestore(
+        backup = TrainingBackup(
             run.backup_dir,
             save_freq="epoch",
             # A kill during a save leaves the previous state to fall back on.
@@ -178,7 +190,7 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
             backup, pretrainer, run.random_state_file, config.save_every
         )
         initialise_from_converted_checkpoint(run, pretrainer, start_step)
-        if is_multi_worker(strategy):
+        if is_multi_worker(strategy) and not jax_processes:
             prepare_for_multi_worker_fit(pretrainer)
 
     name = "ELECTRA" if config.objective == "electra" else "MLM baseline"
@@ -226,12 +238,13 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
     # states, then the backup that makes the step the resume point.
     callbacks = [StopAtStep(config.steps), budget, Throughput(config.batch_size)]
     if chief:
-        callbacks += [
+        savers = [
             TensorBoardScalars(run.logs_dir),
             PeriodicCheckpoint(run, keep=config.keep_checkpoints),
             RandomStateBackup(run.random_state_file),
             backup,
         ]
+        callbacks += [OnOneProcess(strategy, savers)] if jax_processes else savers
     started = time.time()
     try:
         history = pretrainer.fit(
@@ -244,10 +257,10 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
             verbose=verbose,
         )
     except Exception as e:
-        lost = lost_worker_message(strategy, e, run)
+        lost = cluster_lost_error(strategy, e, run)
         if lost is None:
             raise
-        raise ValueError(lost) from None
+        raise lost from None
     final_step = optimizer_step(pretrainer)
     stopped_by = budget.stopped_by or on_budget
     if stopped_by is None and final_step >= config.steps:
@@ -280,6 +293,15 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         )
 
     # === Save, export, demo (the chief) ===
+    if jax_processes:
+        # The trained variables span every process; what follows runs on
+        # the chief alone, so it works on a copy local to this process.
+        weights = pretrainer.get_weights()
+        with one_process_variables(strategy):
+            pretrainer = PRETRAINERS[config.objective](
+                model_config, seed=config.seed, dtype=config.dtype_policy
+            )
+            pretrainer.set_weights(weights)
     record = {**(run.read_record() or record), "compute": compute}
     run.write_record(record)
     run.save_discriminator(pretrainer.discriminator, vocab.path, record)

@@ -4,7 +4,6 @@ multi-worker`, two TensorFlow worker processes on 127.0.0.1 with
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from pathlib import Path
 
 from keras_electra.pretrain.cluster import read_tf_config
 from run_output import one_line_error
+from single_process_reference import SINGLE_PROCESS_REFERENCE
+from single_process_reference import free_ports
 
 PRETRAIN = Path(__file__).resolve().parents[2] / "recipes" / "pretrain.py"
 PRETRAIN_FLAGS = (
@@ -22,59 +23,6 @@ PRETRAIN_FLAGS = (
     "--distribute", "multi-worker", "--cluster-timeout", "120",
 )
 
-# One process on the same global batches: each step's batch is worker 0's
-# shard batch followed by worker 1's (replica order), trained from the same
-# initialisation with the recipe's optimizer; prints the largest weight
-# difference from the chief's checkpoint of the last step (8).
-SINGLE_PROCESS_REFERENCE = """
-import sys
-import keras
-import numpy as np
-import tensorflow as tf
-from keras_electra import data
-from keras_electra.pretrain import PretrainConfig
-from keras_electra.pretrain.config import resolve_inputs
-from keras_electra.pretrain.training import PRETRAINERS, _optimizer
-
-config = PretrainConfig(
-    sequence_length=64, batch_size=8, steps=8, save_every=2,
-    learning_rate=1e-3, model_overrides={"dropout": 0.0},
-).resolved()
-inputs = resolve_inputs(config)
-keras.utils.set_random_seed(config.seed)
-model = PRETRAINERS["electra"](inputs.model_config, seed=config.seed)
-model.compile(optimizer=_optimizer(config, model))
-shards = [
-    data.pretraining_dataset(
-        data.as_source(inputs.corpus[0]), inputs.vocab, 64, 8, seed=config.seed,
-        repeat=True, config=inputs.model_config,
-        input_context=tf.distribute.InputContext(2, k, 2),
-    )
-    for k in (0, 1)
-]
-batches = tf.data.Dataset.zip(*shards).map(
-    lambda a, b: {key: tf.concat([a[key], b[key]], 0) for key in a}
-)
-model.fit(batches, steps_per_epoch=2, epochs=4, verbose=0)
-chief = PRETRAINERS["electra"](inputs.model_config, seed=config.seed)
-chief.load_weights(sys.argv[1])
-gap = max(
-    float(np.max(np.abs(a - b)))
-    for a, b in zip(model.get_weights(), chief.get_weights())
-)
-print(f"max absolute weight difference {gap:.2e}")
-assert gap < 1e-5, gap
-"""
-
-
-def _free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def _tf_config(ports, index):
@@ -117,7 +65,7 @@ LAST = "step-00000008.weights.h5"
 def two_worker_run(tmp_path_factory, recipe_env):
     """One uninterrupted 8-step run of two workers: `(root, outputs)`."""
     root = tmp_path_factory.mktemp("two_workers")
-    outputs = _finish(_start_cluster(root, recipe_env, _free_ports(2)))
+    outputs = _finish(_start_cluster(root, recipe_env, free_ports(2)))
     return root, outputs
 
 
@@ -151,7 +99,7 @@ def test_a_killed_worker_and_a_restart_end_with_the_uninterrupted_weights(
 
     from run_output import scalars
 
-    ports = _free_ports(2)
+    ports = free_ports(2)
     chief, worker = _start_cluster(tmp_path, recipe_env, ports)
     first_save = tmp_path / "run" / "checkpoints" / "step-00000002.weights.h5"
     deadline = time.time() + 300
@@ -235,7 +183,7 @@ def test_a_malformed_tf_config_fails_the_recipe_in_one_line_before_tensorflow(
 def test_a_worker_that_never_joins_ends_the_run_in_one_line_after_the_timeout(
     tmp_path, run_pretrain
 ):
-    lone, absent = _free_ports(2)
+    lone, absent = free_ports(2)
     result = run_pretrain(
         *PRETRAIN_FLAGS, "--cluster-timeout", "5", "--model-dir", tmp_path / "run",
         cwd=tmp_path, timeout=120,
