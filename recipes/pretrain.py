@@ -116,7 +116,9 @@ def build_parser():
         help="auto = over all GPUs when there are several (MirroredStrategy on "
         "TensorFlow, keras.distribution.DataParallel on JAX); mirrored, "
         "multi-worker (reads TF_CONFIG) and tpu are tf.distribute; "
-        "data-parallel is all JAX devices (default: %(default)s)")
+        "data-parallel is all JAX devices; fsdp is all JAX devices of this "
+        "process with each large variable and its optimizer state split "
+        "across them (FSDP) (default: %(default)s)")
     add("--tpu", default="local",
         help="with --distribute tpu: the TPU's name or grpc:// address "
         "(default: %(default)s, a TPU VM)")

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 BATCH = """
 rng = np.random.default_rng(0)
 batch = {
@@ -219,6 +221,58 @@ JAX_EQUIVALENCE_SCRIPT = textwrap.dedent(
     """
 ).replace("%BATCHES%", UNEVEN_BATCHES.replace("%DROPOUT%", "0.1"))
 
+JAX_FSDP_EQUIVALENCE_SCRIPT = textwrap.dedent(
+    """
+    import jax
+    import keras
+    import numpy as np
+    import keras_electra
+    from keras_electra.pretrain.distribution import FullyShardedDataParallel
+
+    assert len(jax.devices()) == 2, jax.devices()
+    %BATCHES%
+    models = []
+
+    def train(distribution):
+        keras.distribution.set_distribution(distribution)
+        keras.utils.set_random_seed(0)
+        model = keras_electra.ElectraPretrainer(config, seed=0)
+        model.set_weights(initial)
+        model.compile(optimizer=electra_optimizer(1e-3, model.trainable_variables))
+        losses = {"loss": [], "mlm_loss": [], "disc_loss": []}
+        for step in range(3):
+            logs = model.train_on_batch(
+                {k: v[step] for k, v in batches.items()}, return_dict=True
+            )
+            model.reset_metrics()
+            for key in losses:
+                losses[key].append(float(logs[key]))
+        models.append(model)
+        return losses, model.get_weights()
+
+    report([train(None), train(FullyShardedDataParallel(min_size=1024))])
+    model = models[-1]
+
+    def halves(variables):
+        # Variables each device holds half of, and all those big enough.
+        big = [v for v in variables if np.prod(v.shape) >= 1024]
+        split = [
+            v for v in big
+            if not v.value.sharding.is_fully_replicated
+            and np.prod(v.value.addressable_shards[0].data.shape) * 2 == np.prod(v.shape)
+        ]
+        return split, big
+
+    split, big = halves(model.trainable_variables)
+    moments_split, moments_big = halves(model.optimizer.variables)
+    print(f"split {len(split)} of {len(big)} large variables, "
+          f"{len(moments_split)} of {len(moments_big)} large optimizer variables")
+    assert len(split) == len(big) > 10 and len(moments_split) == len(moments_big) >= 2 * len(big)
+    print("OK")
+    """
+).replace("%BATCHES%", UNEVEN_BATCHES.replace("%DROPOUT%", "0.1"))
+
+
 def _run(script, **env):
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -229,6 +283,7 @@ def _run(script, **env):
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     assert "OK" in result.stdout
+    print(result.stdout)
 
 
 def test_mirrored_strategy_replicas_draw_different_noise_and_train():
@@ -253,3 +308,24 @@ def test_one_device_and_jax_data_parallel_train_the_same_model_with_dropout():
         KERAS_BACKEND="jax",
         XLA_FLAGS="--xla_force_host_platform_device_count=2",
     )
+
+
+def test_fsdp_splits_weights_and_optimizer_state_and_trains_what_one_device_trains():
+    _run(
+        JAX_FSDP_EQUIVALENCE_SCRIPT,
+        KERAS_BACKEND="jax",
+        XLA_FLAGS="--xla_force_host_platform_device_count=2",
+    )
+
+
+@pytest.mark.parametrize(
+    "shape, axis",
+    [((30522, 128), 0), ((128, 4, 32), 0), ((256, 1024), 1), ((128,), None),
+     ((3, 5, 7, 11, 13, 3), None)],
+)
+def test_fsdp_splits_the_largest_axis_the_devices_divide_and_keeps_small_ones_whole(
+    shape, axis
+):
+    from keras_electra.pretrain.distribution import sharded_axis
+
+    assert sharded_axis(shape, 2) == axis

@@ -19,7 +19,9 @@ from keras_electra.presets import get_preset
 
 PRECISION_POLICIES = {"none": None, "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 XLA_CHOICES = {"auto": "auto", "on": True, "off": False}
-DISTRIBUTE_CHOICES = ("auto", "none", "mirrored", "multi-worker", "tpu", "data-parallel")
+DISTRIBUTE_CHOICES = (
+    "auto", "none", "mirrored", "multi-worker", "tpu", "data-parallel", "fsdp",
+)
 
 # The pre-training objectives and the data pipeline's replacement rule for
 # each: (mask_token_rate, random_token_rate) of the selected tokens.

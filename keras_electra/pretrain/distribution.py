@@ -5,32 +5,101 @@ import contextlib
 import keras
 
 TF_STRATEGIES = ("mirrored", "multi-worker", "tpu")
+JAX_DISTRIBUTIONS = ("data-parallel", "fsdp")
+
+# Variables with fewer elements than this stay whole on every device under
+# `FullyShardedDataParallel` (LayerNorm scales, biases, seed states): their
+# all-gathers would cost more than the memory they save.
+MIN_SHARDED_SIZE = 2**14
+
+
+def sharded_axis(shape, num_shards, min_size=MIN_SHARDED_SIZE):
+    """The axis `FullyShardedDataParallel` splits a variable of `shape` on.
+
+    The largest axis that `num_shards` divides, for variables of at least
+    `min_size` elements; `None` (kept whole) otherwise.
+
+    Args:
+        shape: tuple of ints.
+        num_shards: int. Devices in the mesh.
+        min_size: int.
+
+    Returns:
+        int or None.
+    """
+    size = 1
+    for dim in shape:
+        size *= dim
+    if num_shards < 2 or size < min_size:
+        return None
+    divisible = [i for i, dim in enumerate(shape) if dim % num_shards == 0]
+    return max(divisible, key=lambda i: shape[i]) if divisible else None
+
+
+class FullyShardedDataParallel(keras.distribution.ModelParallel):
+    """Data parallelism with each large variable split across the devices.
+
+    FSDP / ZeRO-3 style: the batch is split over a one-axis mesh (`batch`)
+    as in `keras.distribution.DataParallel`, and every variable of at least
+    `min_size` elements (the optimizer's moments too: they share their
+    variable's shape) is split along its largest divisible axis over the
+    same devices (`sharded_axis`), so each device holds `1/N` of the
+    weights and optimizer state. XLA's partitioner gathers a weight where a
+    layer needs it and reduce-scatters its gradient; the arithmetic is the
+    data-parallel one, so the result equals one device's.
+
+    Args:
+        devices: list of device names (default: all).
+        min_size: int. See `MIN_SHARDED_SIZE`.
+        auto_shard_dataset: bool. As in `keras.distribution.DataParallel`.
+    """
+
+    def __init__(self, devices=None, min_size=MIN_SHARDED_SIZE, auto_shard_dataset=True):
+        devices = devices or keras.distribution.list_devices()
+        mesh = keras.distribution.DeviceMesh((len(devices),), ["batch"], devices)
+        super().__init__(
+            layout_map=keras.distribution.LayoutMap(mesh),
+            batch_dim_name="batch",
+            auto_shard_dataset=auto_shard_dataset,
+        )
+        self.min_size = min_size
+
+    def get_variable_layout(self, variable):
+        if getattr(variable, "_layout", None) is not None:
+            return variable._layout
+        axes = [None] * len(variable.shape)
+        axis = sharded_axis(tuple(variable.shape), self.device_mesh.shape[0], self.min_size)
+        if axis is not None:
+            axes[axis] = "batch"
+        return keras.distribution.TensorLayout(axes, self.device_mesh)
 
 
 class JaxDataParallel:
-    """`keras.distribution.DataParallel` over `devices`, with the part of
-    the `tf.distribute.Strategy` interface pre-training uses
-    (`scope()`, `num_replicas_in_sync`).
+    """A `keras.distribution` over `devices`, with the part of the
+    `tf.distribute.Strategy` interface pre-training uses (`scope()`,
+    `num_replicas_in_sync`).
 
-    One device sets no distribution (plain single-device training). Over
-    several processes (`processes`), `devices` are all of their devices and
-    each process feeds its own part of every global batch
-    (`worker_datasets`): Keras does not shard the input again.
+    `keras.distribution.DataParallel`, or `FullyShardedDataParallel` with
+    `shard_variables`. One device sets no distribution (plain
+    single-device training). Over several processes (`processes`),
+    `devices` are all of their devices and each process feeds its own part
+    of every global batch (`worker_datasets`): Keras does not shard the
+    input again.
 
     Args:
         devices: list of device names from `keras.distribution.list_devices`.
         processes: `keras_electra.pretrain.jax_processes.JaxProcesses` of a
             multi-process run started by `start_jax_processes`, or None.
+        shard_variables: bool. Split the variables too (FSDP).
     """
 
-    def __init__(self, devices, processes=None):
+    def __init__(self, devices, processes=None, shard_variables=False):
         self.num_replicas_in_sync = len(devices)
         self.processes = processes
         if len(devices) > 1:
+            kind = FullyShardedDataParallel if shard_variables else keras.distribution.DataParallel
             keras.distribution.set_distribution(
-                keras.distribution.DataParallel(
-                    devices=devices, auto_shard_dataset=processes is None
-                )
+                kind(devices=devices, auto_shard_dataset=processes is None)
             )
 
     def scope(self):
@@ -44,7 +113,8 @@ def make_strategy(name, tpu="local", cluster_timeout=600.0, processes=None):
         name: one of `keras_electra.pretrain.config.DISTRIBUTE_CHOICES`:
             `auto` (all GPUs when there are several, else none), `none`,
             `mirrored`, `multi-worker` (reads `TF_CONFIG`), `tpu`
-            (tf.distribute) or `data-parallel` (all JAX devices).
+            (tf.distribute), `data-parallel` (all JAX devices) or `fsdp`
+            (all JAX devices, variables split across them; one process).
         tpu: str. The TPU's name or `grpc://` address; `local` on a TPU VM.
         cluster_timeout: float. For `multi-worker`, see
             `multi_worker_strategy`. Create that strategy before TensorFlow
@@ -61,6 +131,11 @@ def make_strategy(name, tpu="local", cluster_timeout=600.0, processes=None):
         ValueError: for a strategy of the other backend, or no TPU found.
     """
     backend = keras.backend.backend()
+    if processes is not None and name == "fsdp":
+        raise ValueError(
+            "--distribute fsdp runs on the devices of one process; with "
+            "--num-processes use --distribute data-parallel"
+        )
     if processes is not None and (backend != "jax" or name not in ("auto", "data-parallel")):
         raise ValueError(
             "--num-processes runs JAX on several processes: use it with "
@@ -72,15 +147,18 @@ def make_strategy(name, tpu="local", cluster_timeout=600.0, processes=None):
         if name in TF_STRATEGIES:
             raise ValueError(
                 f"--distribute {name} is a tf.distribute strategy; under "
-                "KERAS_BACKEND=jax use auto or data-parallel"
+                "KERAS_BACKEND=jax use auto, data-parallel or fsdp"
             )
         if processes is not None:
             start_jax_processes(processes, cluster_timeout)
         devices = keras.distribution.list_devices()
-        return JaxDataParallel(devices[:1] if name == "none" else devices, processes)
-    if name == "data-parallel":
+        return JaxDataParallel(
+            devices[:1] if name == "none" else devices, processes,
+            shard_variables=name == "fsdp",
+        )
+    if name in JAX_DISTRIBUTIONS:
         raise ValueError(
-            "--distribute data-parallel is keras.distribution on JAX; under "
+            f"--distribute {name} is keras.distribution on JAX; under "
             "TensorFlow use auto, mirrored, multi-worker or tpu"
         )
     import tensorflow as tf

@@ -132,6 +132,7 @@ def test_rerunning_a_finished_run_trains_nothing(finished_run, fast_flags, run_p
         (["--corpus", "{tmp}/control.txt"], "yields no sequences"),
         (["--seq-len", "1024"], "exceeds the model's max_sequence_length=512"),
         (["--distribute", "data-parallel"], "--distribute data-parallel is keras.distribution on JAX"),
+        (["--distribute", "fsdp"], "--distribute fsdp is keras.distribution on JAX"),
         (["--distribute", "tpu", "--tpu", "local"], "no TPU found for --tpu local"),
     ],
 )

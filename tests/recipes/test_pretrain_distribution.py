@@ -62,12 +62,14 @@ def test_trains_on_two_replicas(tmp_path, recipe_env):
     assert last_interval(result.stdout)[:2] == (0, 2)
 
 
-def test_trains_and_exports_under_jax_data_parallel_on_two_devices(
+def test_trains_and_exports_with_weights_split_over_two_jax_devices(
     fast_flags, run_pretrain, tmp_path
 ):
+    # FSDP: the data-parallel recipe path, with sharded variables to save
+    # and export.
     two_devices = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
     result = run_pretrain(
-        *fast_flags, "--steps", "4", "--distribute", "data-parallel", "--no-demo",
+        *fast_flags, "--steps", "4", "--distribute", "fsdp", "--no-demo",
         "--model-dir", tmp_path / "run", "--export-dir", tmp_path / "export",
         cwd=tmp_path, backend="jax", env=two_devices,
     )

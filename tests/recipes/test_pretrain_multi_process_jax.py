@@ -75,21 +75,6 @@ def test_two_jax_processes_train_what_one_process_trains_and_only_process_0_writ
     print(reference.stdout)
 
 
-def test_two_jax_processes_resume_together_from_the_last_backup(two_process_run, recipe_env):
-    root, _ = two_process_run
-    args = (*PRETRAIN_FLAGS, "--steps", "10", "--model-dir", root / "run",
-            "--export-dir", root / "export")
-    (port,) = free_ports(1)
-    outputs = _finish([
-        _start_process(args, root / f"again{i}", recipe_env, i, port) for i in (0, 1)
-    ])
-    for stdout, _ in outputs:
-        assert "Resuming from step 8 of 10" in stdout
-        assert "Trained steps 8..10" in stdout
-    assert (root / "run" / "checkpoints" / "step-00000010.weights.h5").is_file()
-    assert (root / "export" / "electra" / "2" / "saved_model.pb").is_file()
-
-
 def test_a_killed_process_and_a_restart_end_with_the_uninterrupted_weights(
     two_process_run, tmp_path, recipe_env
 ):
