@@ -58,6 +58,24 @@ def measure_ours(size, batch, seq, steps, warmup, bf16, jit, dropout=None):
     return (time.perf_counter() - timer.start) / steps
 
 
+def peak_memory_gb():
+    """Peak accelerator memory this process used, in GB; None on a CPU."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        stats = jax.local_devices()[0].memory_stats() or {}
+        peak = stats.get("peak_bytes_in_use")
+        return None if peak is None else round(peak / 1e9, 2)
+    if backend == "torch":
+        import torch
+
+        return round(torch.cuda.max_memory_allocated() / 1e9, 2) if torch.cuda.is_available() else None
+    return None
+
+
 def _run_side(command, env):
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     lines = [l for l in result.stdout.splitlines() if l.startswith("{")]
@@ -97,7 +115,8 @@ def main():
         seconds = measure_ours(**run, dropout=args.dropout)
         print(json.dumps({"side": "keras_electra", **run, "dropout": args.dropout,
                           "step_ms": round(seconds * 1e3, 1),
-                          "seq_per_s": round(args.batch / seconds, 2)}))
+                          "seq_per_s": round(args.batch / seconds, 2),
+                          "peak_memory_gb": peak_memory_gb()}))
         return
     if not args.peer.is_file():
         sys.exit(f"error: peer benchmark {args.peer} not found (--peer)")
