@@ -60,7 +60,7 @@ def test_the_summary_is_ours_over_the_best_peer():
     }
 
 
-def test_our_side_runs_without_tensorflow_and_is_rated_by_the_peers_flop_count(tmp_path):
+def test_our_side_is_rated_by_the_peers_flop_count_and_summarised(tmp_path):
     out = tmp_path / "bench.jsonl"
     result = run_tool("--smoke", "--sides", "ours-jax", "--out", out)
     assert result.returncode == 0, result.stderr[-2000:]
