@@ -190,15 +190,19 @@ TF_EQUIVALENCE_SCRIPT = textwrap.dedent(
     """
 ).replace("%BATCHES%", UNEVEN_BATCHES.replace("%DROPOUT%", "0.0"))
 
-JAX_EQUIVALENCE_SCRIPT = textwrap.dedent(
+# 3 steps on one device, then on two under %DISTRIBUTION%; %CHECKS% then
+# inspects the two-device model (`models[-1]`).
+JAX_EQUIVALENCE_TEMPLATE = textwrap.dedent(
     """
     import jax
     import keras
     import numpy as np
     import keras_electra
+    from keras_electra.pretrain.distribution import FullyShardedDataParallel
 
     assert len(jax.devices()) == 2, jax.devices()
     %BATCHES%
+    models = []
 
     def train(distribution):
         keras.distribution.set_distribution(distribution)
@@ -214,63 +218,42 @@ JAX_EQUIVALENCE_SCRIPT = textwrap.dedent(
             model.reset_metrics()
             for key in losses:
                 losses[key].append(float(logs[key]))
-        return losses, model.get_weights()
-
-    report([train(None), train(keras.distribution.DataParallel())])
-    print("OK")
-    """
-).replace("%BATCHES%", UNEVEN_BATCHES.replace("%DROPOUT%", "0.1"))
-
-JAX_FSDP_EQUIVALENCE_SCRIPT = textwrap.dedent(
-    """
-    import jax
-    import keras
-    import numpy as np
-    import keras_electra
-    from keras_electra.pretrain.distribution import FullyShardedDataParallel
-
-    assert len(jax.devices()) == 2, jax.devices()
-    %BATCHES%
-    models = []
-
-    def train(distribution):
-        keras.distribution.set_distribution(distribution)
-        keras.utils.set_random_seed(0)
-        model = keras_electra.ElectraPretrainer(config, seed=0)
-        model.set_weights(initial)
-        model.compile(optimizer=electra_optimizer(1e-3, model.trainable_variables))
-        losses = {"loss": [], "mlm_loss": [], "disc_loss": []}
-        for step in range(3):
-            logs = model.train_on_batch(
-                {k: v[step] for k, v in batches.items()}, return_dict=True
-            )
-            model.reset_metrics()
-            for key in losses:
-                losses[key].append(float(logs[key]))
         models.append(model)
         return losses, model.get_weights()
 
-    report([train(None), train(FullyShardedDataParallel(min_size=1024))])
-    model = models[-1]
-
-    def halves(variables):
-        # Variables each device holds half of, and all those big enough.
-        big = [v for v in variables if np.prod(v.shape) >= 1024]
-        split = [
-            v for v in big
-            if not v.value.sharding.is_fully_replicated
-            and np.prod(v.value.addressable_shards[0].data.shape) * 2 == np.prod(v.shape)
-        ]
-        return split, big
-
-    split, big = halves(model.trainable_variables)
-    moments_split, moments_big = halves(model.optimizer.variables)
-    print(f"split {len(split)} of {len(big)} large variables, "
-          f"{len(moments_split)} of {len(moments_big)} large optimizer variables")
-    assert len(split) == len(big) > 10 and len(moments_split) == len(moments_big) >= 2 * len(big)
+    report([train(None), train(%DISTRIBUTION%)])
+    %CHECKS%
     print("OK")
     """
 ).replace("%BATCHES%", UNEVEN_BATCHES.replace("%DROPOUT%", "0.1"))
+
+JAX_EQUIVALENCE_SCRIPT = JAX_EQUIVALENCE_TEMPLATE.replace(
+    "%DISTRIBUTION%", "keras.distribution.DataParallel()"
+).replace("%CHECKS%", "")
+
+# FSDP: every large variable and optimizer moment is held half per device.
+FSDP_CHECKS = """
+model = models[-1]
+
+def halves(variables):
+    # Variables each device holds half of, and all those big enough.
+    big = [v for v in variables if np.prod(v.shape) >= 1024]
+    split = [
+        v for v in big
+        if not v.value.sharding.is_fully_replicated
+        and np.prod(v.value.addressable_shards[0].data.shape) * 2 == np.prod(v.shape)
+    ]
+    return split, big
+
+split, big = halves(model.trainable_variables)
+moments_split, moments_big = halves(model.optimizer.variables)
+print(f"split {len(split)} of {len(big)} large variables, "
+      f"{len(moments_split)} of {len(moments_big)} large optimizer variables")
+assert len(split) == len(big) > 10 and len(moments_split) == len(moments_big) >= 2 * len(big)
+"""
+JAX_FSDP_EQUIVALENCE_SCRIPT = JAX_EQUIVALENCE_TEMPLATE.replace(
+    "%DISTRIBUTION%", "FullyShardedDataParallel(min_size=1024)"
+).replace("%CHECKS%", FSDP_CHECKS)
 
 
 def _run(script, **env):

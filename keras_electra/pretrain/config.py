@@ -16,6 +16,7 @@ from keras_electra.data.vocab import load_vocab
 from keras_electra.normalization import TextNormalization
 from keras_electra.presets import PAPER_WARMUP_STEPS
 from keras_electra.presets import get_preset
+from keras_electra.pretrain.jax_processes import FLAGS as PROCESS_FLAGS
 
 PRECISION_POLICIES = {"none": None, "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 XLA_CHOICES = {"auto": "auto", "on": True, "off": False}
@@ -54,6 +55,7 @@ FLAGS = {
     "strip_accents": "--strip-accents", "model_dir": "--model-dir",
     "objective": "--objective", "max_train_flops": "--max-train-flops",
     "max_minutes": "--max-minutes", "cluster_timeout": "--cluster-timeout",
+    **PROCESS_FLAGS,
 }
 
 

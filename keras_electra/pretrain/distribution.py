@@ -212,8 +212,8 @@ def start_jax_processes(processes, timeout_seconds=600.0):
     (`keras_electra.pretrain.jax_processes.meet_at_coordinator`), so a
     missing one is a one-line `ValueError` after `timeout_seconds`; then
     `jax.distributed.initialize` connects them (on CPUs, collectives go over
-    Gloo). A process that dies during training ends the others through
-    JAX's heartbeat (`jax.distributed`'s fatal error, within 100 s).
+    Gloo). A process that dies during training fails the others' next
+    collective (`cluster_lost_error`).
 
     Args:
         processes: `JaxProcesses`.

@@ -130,9 +130,9 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
                 config.coordinator_address, config.num_processes, config.process_id
             ),
         )
-    jax_processes = isinstance(strategy, JaxDataParallel) and is_multi_worker(strategy)
-    if jax_processes:
+    if is_multi_worker(strategy):
         check_budget_across_processes(config)
+    jax_processes = isinstance(strategy, JaxDataParallel) and is_multi_worker(strategy)
     replicas = strategy.num_replicas_in_sync
     if config.micro_batch_size % replicas:
         raise ValueError(
@@ -170,11 +170,14 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
     )
 
     # === Model, optimizer, restored state ===
-    with strategy.scope():
-        keras.utils.set_random_seed(config.seed)
-        pretrainer = PRETRAINERS[config.objective](
+    def build_pretrainer():
+        return PRETRAINERS[config.objective](
             model_config, seed=config.seed, dtype=config.dtype_policy
         )
+
+    with strategy.scope():
+        keras.utils.set_random_seed(config.seed)
+        pretrainer = build_pretrainer()
         pretrainer.compile(
             optimizer=_optimizer(config, pretrainer),
             jit_compile=XLA_CHOICES[config.xla],
@@ -298,9 +301,7 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         # the chief alone, so it works on a copy local to this process.
         weights = pretrainer.get_weights()
         with one_process_variables(strategy):
-            pretrainer = PRETRAINERS[config.objective](
-                model_config, seed=config.seed, dtype=config.dtype_policy
-            )
+            pretrainer = build_pretrainer()
             pretrainer.set_weights(weights)
     record = {**(run.read_record() or record), "compute": compute}
     run.write_record(record)

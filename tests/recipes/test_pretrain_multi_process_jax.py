@@ -12,8 +12,12 @@ from pathlib import Path
 
 from keras_electra.pretrain.jax_processes import read_jax_processes
 from run_output import one_line_error
-from single_process_reference import SINGLE_PROCESS_REFERENCE
-from single_process_reference import free_ports
+from two_process_runs import LAST
+from two_process_runs import assert_identical_checkpoints
+from two_process_runs import finish
+from two_process_runs import free_ports
+from two_process_runs import kill_after
+from two_process_runs import matches_single_process
 
 PRETRAIN = Path(__file__).resolve().parents[2] / "recipes" / "pretrain.py"
 PRETRAIN_FLAGS = (
@@ -22,7 +26,6 @@ PRETRAIN_FLAGS = (
     "--distribute", "data-parallel", "--cluster-timeout", "120",
     "--num-processes", "2",
 )
-LAST = "step-00000008.weights.h5"
 
 
 def _start_process(args, cwd, env, index, port):
@@ -35,20 +38,13 @@ def _start_process(args, cwd, env, index, port):
     )
 
 
-def _finish(processes):
-    outputs = [p.communicate(timeout=400) for p in processes]
-    for process, (stdout, stderr) in zip(processes, outputs):
-        assert process.returncode == 0, stdout[-2000:] + stderr[-3000:]
-    return outputs
-
-
 @pytest.fixture(scope="module")
 def two_process_run(tmp_path_factory, recipe_env):
     """One 8-step run of two JAX processes: `(root, outputs)`."""
     root = tmp_path_factory.mktemp("two_jax_processes")
     args = (*PRETRAIN_FLAGS, "--model-dir", root / "run", "--export-dir", root / "export")
     (port,) = free_ports(1)
-    outputs = _finish([
+    outputs = finish([
         _start_process(args, root / f"host{i}", recipe_env, i, port) for i in (0, 1)
     ])
     return root, outputs
@@ -66,33 +62,21 @@ def test_two_jax_processes_train_what_one_process_trains_and_only_process_0_writ
     assert sorted(os.listdir(run / "checkpoints"))[-1] == LAST
     assert os.listdir(root / "host1") == []
 
-    reference = subprocess.run(
-        [sys.executable, "-c", SINGLE_PROCESS_REFERENCE, str(run / "checkpoints" / LAST)],
-        capture_output=True, text=True, cwd=root, timeout=300,
-        env={**recipe_env, "KERAS_BACKEND": "jax"},
+    matches_single_process(
+        run / "checkpoints" / LAST, root, {**recipe_env, "KERAS_BACKEND": "jax"}
     )
-    assert reference.returncode == 0, reference.stdout[-2000:] + reference.stderr[-3000:]
-    print(reference.stdout)
 
 
 def test_a_killed_process_and_a_restart_end_with_the_uninterrupted_weights(
     two_process_run, tmp_path, recipe_env
 ):
-    import h5py
-    import numpy as np
-
     args = (*PRETRAIN_FLAGS, "--model-dir", tmp_path / "run", "--export-dir",
             tmp_path / "export")
     (port,) = free_ports(1)
     chief, other = [
         _start_process(args, tmp_path / f"host{i}", recipe_env, i, port) for i in (0, 1)
     ]
-    first_save = tmp_path / "run" / "checkpoints" / "step-00000002.weights.h5"
-    deadline = time.time() + 300
-    while not first_save.exists() and time.time() < deadline:
-        time.sleep(0.05)
-    other.kill()  # SIGKILL
-    other.communicate()
+    kill_after(tmp_path / "run" / "checkpoints" / "step-00000002.weights.h5", other)
     stdout, stderr = chief.communicate(timeout=300)
     # Process 0's next collective fails; it ends at once, in one line.
     assert chief.returncode == 2, stdout[-2000:] + stderr[-3000:]
@@ -103,19 +87,14 @@ def test_a_killed_process_and_a_restart_end_with_the_uninterrupted_weights(
     assert not (tmp_path / "run" / "checkpoints" / LAST).exists()
 
     (port,) = free_ports(1)
-    outputs = _finish([
+    outputs = finish([
         _start_process(args, tmp_path / f"again{i}", recipe_env, i, port) for i in (0, 1)
     ])
     assert all("Resuming from step" in stdout for stdout, _ in outputs)
-    resumed = h5py.File(tmp_path / "run" / "checkpoints" / LAST, "r")
-    uninterrupted = h5py.File(two_process_run[0] / "run" / "checkpoints" / LAST, "r")
-    arrays = []
-    uninterrupted.visititems(
-        lambda name, item: arrays.append(name) if isinstance(item, h5py.Dataset) else None
+    assert_identical_checkpoints(
+        tmp_path / "run" / "checkpoints" / LAST,
+        two_process_run[0] / "run" / "checkpoints" / LAST,
     )
-    assert len(arrays) > 100
-    for name in arrays:
-        np.testing.assert_array_equal(resumed[name][()], uninterrupted[name][()], err_msg=name)
 
 
 def test_a_process_without_its_coordinator_ends_in_one_line_after_the_timeout(

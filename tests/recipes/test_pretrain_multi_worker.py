@@ -13,8 +13,12 @@ from pathlib import Path
 
 from keras_electra.pretrain.cluster import read_tf_config
 from run_output import one_line_error
-from single_process_reference import SINGLE_PROCESS_REFERENCE
-from single_process_reference import free_ports
+from two_process_runs import LAST
+from two_process_runs import assert_identical_checkpoints
+from two_process_runs import finish
+from two_process_runs import free_ports
+from two_process_runs import kill_after
+from two_process_runs import matches_single_process
 
 PRETRAIN = Path(__file__).resolve().parents[2] / "recipes" / "pretrain.py"
 PRETRAIN_FLAGS = (
@@ -51,21 +55,11 @@ def _start_cluster(tmp_path, recipe_env, ports):
     ]
 
 
-def _finish(workers):
-    outputs = [w.communicate(timeout=400) for w in workers]
-    for worker, (stdout, stderr) in zip(workers, outputs):
-        assert worker.returncode == 0, stdout[-2000:] + stderr[-3000:]
-    return outputs
-
-
-LAST = "step-00000008.weights.h5"
-
-
 @pytest.fixture(scope="module")
 def two_worker_run(tmp_path_factory, recipe_env):
     """One uninterrupted 8-step run of two workers: `(root, outputs)`."""
     root = tmp_path_factory.mktemp("two_workers")
-    outputs = _finish(_start_cluster(root, recipe_env, free_ports(2)))
+    outputs = finish(_start_cluster(root, recipe_env, free_ports(2)))
     return root, outputs
 
 
@@ -83,30 +77,17 @@ def test_two_workers_train_what_one_process_trains_and_only_the_chief_writes(
     assert sorted(os.listdir(run / "checkpoints"))[-1] == LAST
     assert os.listdir(root / "host1") == []
 
-    reference = subprocess.run(
-        [sys.executable, "-c", SINGLE_PROCESS_REFERENCE, str(run / "checkpoints" / LAST)],
-        capture_output=True, text=True, env=recipe_env, cwd=root, timeout=300,
-    )
-    assert reference.returncode == 0, reference.stdout[-2000:] + reference.stderr[-3000:]
-    print(reference.stdout)
+    matches_single_process(run / "checkpoints" / LAST, root, recipe_env)
 
 
 def test_a_killed_worker_and_a_restart_end_with_the_uninterrupted_weights(
     two_worker_run, tmp_path, recipe_env
 ):
-    import h5py
-    import numpy as np
-
     from run_output import scalars
 
     ports = free_ports(2)
     chief, worker = _start_cluster(tmp_path, recipe_env, ports)
-    first_save = tmp_path / "run" / "checkpoints" / "step-00000002.weights.h5"
-    deadline = time.time() + 300
-    while not first_save.exists() and time.time() < deadline:
-        time.sleep(0.05)
-    worker.kill()  # SIGKILL
-    worker.communicate()
+    kill_after(tmp_path / "run" / "checkpoints" / "step-00000002.weights.h5", worker)
     stdout, stderr = chief.communicate(timeout=300)
     # The chief stops on its next exchange, in one line that says what to do.
     assert chief.returncode == 2, stdout[-2000:] + stderr[-3000:]
@@ -114,17 +95,12 @@ def test_a_killed_worker_and_a_restart_end_with_the_uninterrupted_weights(
     assert "Traceback" not in stderr
     assert not (tmp_path / "run" / "checkpoints" / LAST).exists()
 
-    outputs = _finish(_start_cluster(tmp_path, recipe_env, ports))
+    outputs = finish(_start_cluster(tmp_path, recipe_env, ports))
     assert "Resuming from step" in outputs[0][0] and "Resuming from step" in outputs[1][0]
-    resumed = h5py.File(tmp_path / "run" / "checkpoints" / LAST, "r")
-    uninterrupted = h5py.File(two_worker_run[0] / "run" / "checkpoints" / LAST, "r")
-    arrays = []
-    uninterrupted.visititems(
-        lambda name, item: arrays.append(name) if isinstance(item, h5py.Dataset) else None
+    assert_identical_checkpoints(
+        tmp_path / "run" / "checkpoints" / LAST,
+        two_worker_run[0] / "run" / "checkpoints" / LAST,
     )
-    assert len(arrays) > 100
-    for name in arrays:
-        np.testing.assert_array_equal(resumed[name][()], uninterrupted[name][()], err_msg=name)
     # Every TensorBoard point once, none lost: one per saved interval.
     for tag in ("epoch_loss", "epoch_disc_auc"):
         assert sorted(scalars(tmp_path / "run" / "logs")[tag]) == [0, 1, 2, 3]

@@ -1,7 +1,14 @@
-"""What a run on two processes (TensorFlow workers or JAX processes) is
-checked against: one process trained on the same global batches."""
+"""What the two-process tests (TensorFlow workers, JAX processes) share:
+ports, waiting for the processes, the one-process reference they are
+checked against, and checkpoint comparison."""
 
 import socket
+import subprocess
+import sys
+import time
+
+# The last checkpoint of a `PRETRAIN_FLAGS` run (8 steps, saved every 2).
+LAST = "step-00000008.weights.h5"
 
 # One process on the same global batches: each step's batch is worker 0's
 # (process 0's) shard batch followed by worker 1's (replica order),
@@ -58,3 +65,45 @@ def free_ports(count):
     for s in sockets:
         s.close()
     return ports
+
+
+def finish(processes):
+    """Waits for `processes`; asserts each succeeded; their `(stdout, stderr)`."""
+    outputs = [p.communicate(timeout=400) for p in processes]
+    for process, (stdout, stderr) in zip(processes, outputs):
+        assert process.returncode == 0, stdout[-2000:] + stderr[-3000:]
+    return outputs
+
+
+def kill_after(path, process, timeout=300):
+    """SIGKILLs `process` as soon as `path` exists (a save it made)."""
+    deadline = time.time() + timeout
+    while not path.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    process.kill()
+    process.communicate()
+
+
+def matches_single_process(checkpoint, cwd, env):
+    """Runs `SINGLE_PROCESS_REFERENCE` against `checkpoint`; asserts it passed."""
+    reference = subprocess.run(
+        [sys.executable, "-c", SINGLE_PROCESS_REFERENCE, str(checkpoint)],
+        capture_output=True, text=True, env=env, cwd=cwd, timeout=300,
+    )
+    assert reference.returncode == 0, reference.stdout[-2000:] + reference.stderr[-3000:]
+    print(reference.stdout)
+
+
+def assert_identical_checkpoints(path, expected_path):
+    """Every array of the `.weights.h5` at `path` equals `expected_path`'s."""
+    import h5py
+    import numpy as np
+
+    with h5py.File(path, "r") as got, h5py.File(expected_path, "r") as expected:
+        arrays = []
+        expected.visititems(
+            lambda name, item: arrays.append(name) if isinstance(item, h5py.Dataset) else None
+        )
+        assert len(arrays) > 100
+        for name in arrays:
+            np.testing.assert_array_equal(got[name][()], expected[name][()], err_msg=name)
