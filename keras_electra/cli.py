@@ -290,6 +290,17 @@ def add_finetuning_flags(group, epochs=3, epochs_help=None):
     group.add_argument("--weight-decay", type=float, default=0.01)
 
 
+def add_pooling_flag(group, flag="--pooling"):
+    """Adds a classifier recipe's `--pooling` (`cls` or `mean`)."""
+    from keras_electra.pooling import POOLINGS
+
+    group.add_argument(
+        flag, choices=POOLINGS, default="cls", dest="pooling",
+        help="what the classification head reads: the [CLS] position (the "
+        "original's) or the mean over the tokens (default: %(default)s)",
+    )
+
+
 def check_finetuning_flags(args):
     """A usage error for the flags `add_encoder_flags` and
     `add_finetuning_flags` add, or None."""

@@ -71,6 +71,7 @@ def build_parser():
     fine.add_argument("--layer-decay", type=float)
     fine.add_argument("--epochs", type=int)
     fine.add_argument("--max-train-examples", type=int)
+    cli.add_pooling_flag(fine)
     return parser
 
 
@@ -95,6 +96,7 @@ def main(argv=None):
         sequence_length=args.finetune_seq_len, batch_size=args.finetune_batch_size,
         learning_rate=args.finetune_learning_rate, layer_decay=args.layer_decay,
         epochs=args.epochs, max_train_examples=args.max_train_examples,
+        pooling=args.pooling,
     )))
     print(f"table: {os.path.join(args.output_dir, 'comparison.md')}; plot: "
           f"{os.path.join(args.output_dir, 'comparison.png')}")

@@ -74,6 +74,7 @@ def build_parser():
         default=128,
         dest="sequence_length",
     )
+    cli.add_pooling_flag(train)
     train.add_argument(
         "--double-unordered", action=argparse.BooleanOptionalAction,
         default=None,
@@ -146,6 +147,7 @@ def main(argv=None):
         weight_decay=args.weight_decay,
         max_train_examples=args.max_train_examples,
         double_unordered=args.double_unordered,
+        pooling=args.pooling,
     )
     finetune.finetune_seeds(
         task, train, dev, args.init,

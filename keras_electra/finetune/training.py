@@ -47,6 +47,8 @@ class FinetuneConfig:
         warmup_fraction: float. Defaults to 0.1.
         weight_decay: float. Defaults to 0.01.
         dropout: float. Head dropout. Defaults to 0.1.
+        pooling: str. What the head reads: `"cls"` (the original's) or
+            `"mean"` (see `ElectraClassifier`). Defaults to `"cls"`.
         max_train_examples: int. Use only the first N training examples.
         double_unordered: bool. Add the swapped pairs to training. Defaults
             to the task's (MRPC, STS-B).
@@ -65,6 +67,7 @@ class FinetuneConfig:
     warmup_fraction: float = 0.1
     weight_decay: float = 0.01
     dropout: float = 0.1
+    pooling: str = "cls"
     max_train_examples: int = None
     double_unordered: bool = None
     normalization: TextNormalization = None
@@ -219,6 +222,7 @@ def finetune(
         regression=task.regression,
         dropout=config.dropout,
         label_names=task.labels,
+        pooling=config.pooling,
     )
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs

@@ -3,6 +3,7 @@
 import keras
 
 from keras_electra.models.task_model import ElectraTaskModel
+from keras_electra.pooling import POOLINGS
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
@@ -10,7 +11,11 @@ class ElectraClassifier(ElectraTaskModel):
     """An ELECTRA encoder fine-tuned for sentence (pair) classification.
 
     The head is the original's: dropout and one dense layer on the [CLS]
-    position of the encoder's sequence output (ELECTRA has no pooler). With
+    position of the encoder's sequence output (ELECTRA has no pooler); with
+    `pooling="mean"` it reads the mean over the non-padding positions
+    instead (a replaced-token discriminator is never asked about [CLS],
+    which is never replaced, so a briefly pre-trained small one may leave
+    little of the sentence there). With
     `regression=True` and `num_classes=1` the single output is a score
     (STS-B). Outputs are logits (or scores); `compile()` defaults to the
     matching loss.
@@ -27,7 +32,9 @@ class ElectraClassifier(ElectraTaskModel):
             randomly initialised one, for a baseline).
         num_classes: int. Number of classes; 1 for regression.
         regression: bool. Predict one real number instead of classes.
-        dropout: float. Dropout on the [CLS] vector. Defaults to 0.1.
+        dropout: float. Dropout on the pooled vector. Defaults to 0.1.
+        pooling: `"cls"` (the original's: the [CLS] position) or `"mean"`
+            (the mean over the positions where `padding_mask` is 1).
         label_names: sequence of str or None. Names of the classes in id
             order.
         dtype: dtype policy of the head (the encoder keeps its own).
@@ -50,10 +57,15 @@ class ElectraClassifier(ElectraTaskModel):
         regression=False,
         dropout=0.1,
         label_names=None,
+        pooling="cls",
         dtype=None,
         **kwargs,
     ):
         self.check_encoder(encoder)
+        if pooling not in POOLINGS:
+            raise ValueError(
+                f"pooling must be one of {', '.join(POOLINGS)}; got {pooling!r}."
+            )
         if regression and num_classes != 1:
             raise ValueError(
                 f"A regression head has one output; got num_classes={num_classes}."
@@ -79,10 +91,20 @@ class ElectraClassifier(ElectraTaskModel):
             num_classes, dtype=head_dtype, name="logits"
         )
 
+        mean_pooling = None
+        if pooling == "mean":
+            mean_pooling = keras.layers.GlobalAveragePooling1D(
+                dtype=head_dtype, name="mean_pooling"
+            )
+
         # === Functional Model ===
         inputs = encoder.input
         sequence = encoder(inputs)
-        x = dropout_layer(sequence[:, 0, :])
+        if mean_pooling is None:
+            pooled = sequence[:, 0, :]
+        else:
+            pooled = mean_pooling(sequence, mask=inputs["padding_mask"])
+        x = dropout_layer(pooled)
         outputs = output_dense(x)
         kwargs.setdefault("name", "electra_classifier")
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
@@ -95,6 +117,7 @@ class ElectraClassifier(ElectraTaskModel):
         self.regression = bool(regression)
         self.dropout = dropout
         self.label_names = label_names
+        self.pooling = pooling
 
     def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
         """Configures training; `"auto"` picks the task's defaults.
@@ -131,4 +154,5 @@ class ElectraClassifier(ElectraTaskModel):
             "regression": self.regression,
             "dropout": self.dropout,
             "label_names": self.label_names,
+            "pooling": self.pooling,
         }

@@ -45,6 +45,32 @@ def test_head_reads_the_cls_position_only(config):
     np.testing.assert_allclose(logits, cls @ kernel + bias, atol=1e-5)
 
 
+def test_mean_pooling_head_reads_the_mean_of_the_real_tokens_only(config):
+    encoder = load_encoder(None, "tiny", config.to_dict()).encoder
+    classifier = ElectraClassifier(encoder, 3, dropout=0.0, pooling="mean")
+    logits = _numpy(classifier(INPUTS))
+    kernel, bias = (_numpy(w) for w in classifier.output_dense.weights)
+    sequence = _numpy(encoder(INPUTS))
+    mask = INPUTS["padding_mask"][..., None].astype("float32")
+    mean = (sequence * mask).sum(axis=1) / mask.sum(axis=1)
+    np.testing.assert_allclose(logits, mean @ kernel + bias, atol=1e-5)
+    assert not np.allclose(logits, sequence[:, 0] @ kernel + bias, atol=1e-3)
+    # What sits in the padding does not reach the head.
+    repadded = dict(INPUTS, token_ids=np.where(
+        INPUTS["padding_mask"] == 1, INPUTS["token_ids"], 5).astype("int32"))
+    np.testing.assert_allclose(_numpy(classifier(repadded)), logits, atol=1e-5)
+
+
+def test_saved_mean_pooling_classifier_keeps_its_pooling(config, tmp_path):
+    encoder = load_encoder(None, "tiny", config.to_dict()).encoder
+    classifier = ElectraClassifier(encoder, 2, pooling="mean")
+    expected = _numpy(classifier(INPUTS))
+    classifier.save(tmp_path / "classifier.keras")
+    restored = keras.models.load_model(tmp_path / "classifier.keras")
+    assert restored.pooling == "mean"
+    np.testing.assert_allclose(_numpy(restored(INPUTS)), expected, atol=1e-6)
+
+
 def test_regression_head_and_argument_checks(config):
     encoder = load_encoder(None, "tiny", config.to_dict()).encoder
     assert ElectraClassifier(encoder, 1, regression=True)(INPUTS).shape == (2, 1)
@@ -52,6 +78,8 @@ def test_regression_head_and_argument_checks(config):
         ElectraClassifier(encoder, 2, regression=True)
     with pytest.raises(ValueError, match="3 names for 2 classes"):
         ElectraClassifier(encoder, 2, label_names=["a", "b", "c"])
+    with pytest.raises(ValueError, match="pooling must be one of cls, mean; got 'max'"):
+        ElectraClassifier(encoder, 2, pooling="max")
 
 
 def test_saved_classifier_keeps_label_names_and_outputs(config, tmp_path):

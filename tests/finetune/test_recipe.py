@@ -39,7 +39,7 @@ def test_glue_task_with_two_seeds_writes_results_logs_and_models(
 
 
 @pytest.mark.slow
-def test_users_csv_with_string_labels(run_recipe, tmp_path):
+def test_users_csv_with_string_labels_and_mean_pooling(run_recipe, tmp_path):
     rows = ["text,mood"] + [
         f'"{w} day, {i}",{"happy" if w == "sunny" else "sad"}'
         for i in range(12) for w in ("sunny", "rainy")
@@ -50,10 +50,11 @@ def test_users_csv_with_string_labels(run_recipe, tmp_path):
     result = run_recipe(
         "--task", "tsv", "--train", data, "--dev", data, "--text-columns",
         "text", "--label-column", "mood", "--init", "random", *QUICK,
-        "--output-dir", out, "--no-save-model",
+        "--output-dir", out, "--no-save-model", "--pooling", "mean",
     )
     assert result.returncode == 0, result.stderr
     results = json.loads((out / "results.json").read_text())
+    assert results["runs"][0]["config"]["pooling"] == "mean"
     assert results["label_names"] == ["happy", "sad"]
     assert results["metrics"] == ["accuracy", "f1"]
     assert not (out / "seed_1" / "classifier.keras").exists()
@@ -87,6 +88,8 @@ def _bad_cases(glue_dir, tmp_path, encoder):
          "--layer-decay must be in (0, 1], got 1.5"),
         (("--task", "sst2", "--data-dir", glue_dir, "--warmup-fraction", "1"),
          "--warmup-fraction must be in [0, 1), got 1.0"),
+        (("--task", "sst2", "--data-dir", glue_dir, "--pooling", "max"),
+         "argument --pooling: invalid choice: 'max'"),
     ]
 
 
