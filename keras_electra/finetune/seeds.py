@@ -39,7 +39,9 @@ class SeedRuns:
         preset: str. Size of a random `init`.
         config_overrides: dict or None. `ElectraConfig` fields of a random
             `init`.
-        vocab: str or None. Defaults to the vocab `init` recorded.
+        vocab: str or None. Defaults to the vocab `init` recorded. A
+            random `init` gets an embedding table of the vocab's size
+            (unless `config_overrides` sets `vocabulary_size`).
         lower_case, strip_accents: bool or None. Override the normalization
             `init` recorded (lower-casing if none is).
 
@@ -64,10 +66,14 @@ class SeedRuns:
         self.seeds = list(seeds)
         self.output_dir = output_dir
         self.preset = preset
-        self.config_overrides = config_overrides
+        self.config_overrides = dict(config_overrides or {})
+        given_vocab = load_vocab(vocab) if vocab else None
+        if given_vocab is not None and str(init) in ("random", "None"):
+            # A random encoder's embedding table is as large as its vocab.
+            self.config_overrides.setdefault("vocabulary_size", given_vocab.size)
         keras.utils.set_random_seed(self.seeds[0])
         self.loaded = self._load()
-        self.vocab = load_vocab(vocab or self.loaded.vocab_path)
+        self.vocab = given_vocab or load_vocab(self.loaded.vocab_path)
         check_compatible(self.loaded.encoder, self.vocab, sequence_length,
                          source=self.loaded.source)
         self.normalization = (

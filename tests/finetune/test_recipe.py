@@ -39,20 +39,27 @@ def test_glue_task_with_two_seeds_writes_results_logs_and_models(
 
 
 @pytest.mark.slow
-def test_users_csv_with_string_labels_and_mean_pooling(run_recipe, tmp_path):
+def test_users_csv_with_string_labels_own_vocab_and_mean_pooling(run_recipe, tmp_path):
     rows = ["text,mood"] + [
         f'"{w} day, {i}",{"happy" if w == "sunny" else "sad"}'
         for i in range(12) for w in ("sunny", "rainy")
     ]
     data = tmp_path / "moods.csv"
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    # A random encoder's embedding table takes the size of the vocab given.
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("\n".join(
+        ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "sunny", "rainy", "day", ","]
+        + [str(i) for i in range(10)]) + "\n", encoding="utf-8")
     out = tmp_path / "out"
     result = run_recipe(
         "--task", "tsv", "--train", data, "--dev", data, "--text-columns",
         "text", "--label-column", "mood", "--init", "random", *QUICK,
-        "--output-dir", out, "--no-save-model", "--pooling", "mean",
+        "--vocab", vocab, "--output-dir", out, "--no-save-model",
+        "--pooling", "mean",
     )
     assert result.returncode == 0, result.stderr
+    assert (out / "vocab.txt").read_text() == vocab.read_text()
     results = json.loads((out / "results.json").read_text())
     assert results["runs"][0]["config"]["pooling"] == "mean"
     assert results["label_names"] == ["happy", "sad"]
