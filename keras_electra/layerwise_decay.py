@@ -26,6 +26,7 @@ would use the global rate, stays off).
 import keras
 from keras import ops
 
+from keras_electra.models.dense_gradients import DenseEmbeddingGradients
 from keras_electra.models.replicas import ClipGlobalNormAfterReplicaSum
 from keras_electra.optimization import LinearWarmupLinearDecay
 from keras_electra.optimization import is_decayed
@@ -87,7 +88,9 @@ def layerwise_learning_rate_multipliers(model, decay):
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
-class LayerwiseAdamW(ClipGlobalNormAfterReplicaSum, keras.optimizers.Adam):
+class LayerwiseAdamW(
+    DenseEmbeddingGradients, ClipGlobalNormAfterReplicaSum, keras.optimizers.Adam
+):
     """AdamW whose learning rate is scaled per variable.
 
     Each variable is updated with `learning_rate * multiplier`, where the

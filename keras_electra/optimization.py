@@ -9,6 +9,7 @@ import re
 import keras
 from keras import ops
 
+from keras_electra.models.dense_gradients import DenseEmbeddingGradients
 from keras_electra.models.replicas import ClipGlobalNormAfterReplicaSum
 
 # The original (`model/optimization.py`) skips weight decay for every
@@ -118,10 +119,14 @@ def is_decayed(variable_path):
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
-class ElectraAdamW(ClipGlobalNormAfterReplicaSum, keras.optimizers.AdamW):
+class ElectraAdamW(
+    DenseEmbeddingGradients, ClipGlobalNormAfterReplicaSum, keras.optimizers.AdamW
+):
     """`keras.optimizers.AdamW` whose `global_clipnorm` clips the gradient
     summed over replicas (`ClipGlobalNormAfterReplicaSum`), so training on
-    N replicas updates as on one device."""
+    N replicas updates as on one device, and whose embedding gradients are
+    dense on TensorFlow (`DenseEmbeddingGradients`), so Adam sees the sum
+    of a token's lookups."""
 
 
 def electra_optimizer(
