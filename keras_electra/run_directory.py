@@ -10,6 +10,7 @@ it. Every file name lives here:
 | `backup_random_state.json` | the `SeedGenerator` states (and epoch) per saved step | before each backup |
 | `checkpoints/step-NNNNNNNN.weights.h5` | periodic weights of the whole pretrainer | every `save_every` steps |
 | `logs/` | TensorBoard | every `save_every` steps |
+| `learning_stage.json` | where the run stands (discriminator AUC on the generator's samples, masked-LM accuracy) per saved step (`keras_electra.pretrain.learning_stage`) | every `save_every` steps, and at the end |
 | `electra_discriminator.keras` | the trained discriminator encoder | at the end |
 | `electra_vocab.txt` | its vocab | at the end |
 | `electra_run.json` | a copy of `run.json` beside the encoder | at the end |
@@ -40,8 +41,10 @@ RUN_FILE = "run.json"
 BACKUP_DIR = "backup"
 RANDOM_STATE_FILE = "backup_random_state.json"
 CHECKPOINTS_DIR = "checkpoints"
-CHECKPOINT_PATTERN = "step-*.weights.h5"
+CHECKPOINT_PREFIX, CHECKPOINT_SUFFIX = "step-", ".weights.h5"
+CHECKPOINT_PATTERN = f"{CHECKPOINT_PREFIX}*{CHECKPOINT_SUFFIX}"
 LOGS_DIR = "logs"
+LEARNING_STAGE_FILE = "learning_stage.json"
 DISCRIMINATOR_FILE = "electra_discriminator.keras"
 VOCAB_FILE = "electra_vocab.txt"
 FINAL_RUN_FILE = "electra_run.json"
@@ -116,6 +119,10 @@ class RunDirectory:
         return self._join(LOGS_DIR)
 
     @property
+    def learning_stage_file(self):
+        return self._join(LEARNING_STAGE_FILE)
+
+    @property
     def discriminator_file(self):
         return self._join(DISCRIMINATOR_FILE)
 
@@ -133,7 +140,14 @@ class RunDirectory:
 
     def checkpoint_path(self, step):
         """Where the periodic checkpoint of optimizer step `step` goes."""
-        return os.path.join(self.checkpoints_dir, f"step-{int(step):08d}.weights.h5")
+        name = f"{CHECKPOINT_PREFIX}{int(step):08d}{CHECKPOINT_SUFFIX}"
+        return os.path.join(self.checkpoints_dir, name)
+
+    @staticmethod
+    def checkpoint_step(path):
+        """The optimizer step of a periodic checkpoint's file name."""
+        name = os.path.basename(path)
+        return int(name[len(CHECKPOINT_PREFIX):-len(CHECKPOINT_SUFFIX)])
 
     # === What is there ===
     def holds_run(self):

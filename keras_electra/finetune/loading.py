@@ -12,6 +12,7 @@ from keras_electra.models.electra_encoder import ElectraEncoder
 from keras_electra.models.electra_pretrainer import ElectraPretrainer
 from keras_electra.models.mlm_pretrainer import MaskedLMPretrainer
 from keras_electra.models.towers import discriminator_tower
+from keras_electra.pretrain.learning_stage import read_stages
 from keras_electra.run_directory import DISCRIMINATOR_FILE
 from keras_electra.run_directory import RunDirectory
 
@@ -26,12 +27,15 @@ class LoadedEncoder:
             with, when its run directory records one.
         normalization: `TextNormalization` or None. Its lower-casing and
             accent stripping, when recorded.
+        learning_stage: `LearningStage` or None. Where the pre-training
+            run stood at the loaded step, when it was measured.
     """
 
     encoder: ElectraEncoder
     source: str
     vocab_path: str = None
     normalization: object = None
+    learning_stage: object = None
 
 
 def load_encoder(init=None, preset="small", config_overrides=None):
@@ -124,8 +128,10 @@ def _load_finished_run(run):
     """A finished run's discriminator, with the vocab and normalization
     saved beside it."""
     encoder = _encoder_from_keras_file(run.discriminator_file)
+    stages = read_stages(run.learning_stage_file)
     return LoadedEncoder(
-        encoder, run.discriminator_file, run.vocab_path(), run.normalization()
+        encoder, run.discriminator_file, run.vocab_path(), run.normalization(),
+        stages[max(stages)] if stages else None,
     )
 
 
@@ -157,4 +163,7 @@ def _load_run_directory(directory):
             f"'{run.run_file}': {message}"
         ) from None
     encoder = standalone_copy(pretrainer.discriminator)
-    return LoadedEncoder(encoder, checkpoint, run.vocab_path(), run.normalization())
+    stage = read_stages(run.learning_stage_file).get(run.checkpoint_step(checkpoint))
+    return LoadedEncoder(
+        encoder, checkpoint, run.vocab_path(), run.normalization(), stage
+    )

@@ -73,6 +73,10 @@ class SeedRuns:
             self.config_overrides.setdefault("vocabulary_size", given_vocab.size)
         keras.utils.set_random_seed(self.seeds[0])
         self.loaded = self._load()
+        stage = self.loaded.learning_stage
+        if stage is not None and not stage.uses_context():
+            print(f"Warning: {self.loaded.source} was pre-trained to "
+                  f"{stage.describe()}.", flush=True)
         self.vocab = given_vocab or load_vocab(self.loaded.vocab_path)
         check_compatible(self.loaded.encoder, self.vocab, sequence_length,
                          source=self.loaded.source)

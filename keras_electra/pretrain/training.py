@@ -41,10 +41,17 @@ from keras_electra.pretrain.distribution import prepare_for_multi_worker_fit
 from keras_electra.pretrain.distribution import task_name
 from keras_electra.pretrain.distribution import worker_datasets
 from keras_electra.pretrain.jax_processes import read_jax_processes
+from keras_electra.pretrain.learning_stage import LearningStageMonitor
+from keras_electra.pretrain.learning_stage import measure_learning_stage
+from keras_electra.pretrain.learning_stage import stage_batches
+from keras_electra.pretrain.learning_stage import write_stages
 from keras_electra.run_directory import RunDirectory
 
 # The SavedModel's name under `export_dir` and in `models.config`.
 EXPORT_NAME = "electra"
+
+# Where the plateau runs and what leaves it are reported.
+PLATEAU_RESULTS = "docs/results/plateau.md"
 
 # The model each `PretrainConfig.objective` trains.
 PRETRAINERS = {"electra": ElectraPretrainer, "mlm": MaskedLMPretrainer}
@@ -225,6 +232,18 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         )
 
     dataset = worker_datasets(strategy, dataset_fn)
+    # The chief measures where the run stands (`learning_stage`) at every
+    # save; over several workers or processes only at the end.
+    stage_inputs = stage_batches(
+        source, vocab, config.sequence_length, config.seed, model_config,
+        mask_rate=config.mask_rate, mask_token_rate=config.mask_token_rate,
+        random_token_rate=config.random_token_rate,
+        normalization=config.normalization,
+    ) if chief else None
+    monitor = (
+        LearningStageMonitor(stage_inputs, run.learning_stage_file)
+        if chief and not is_multi_worker(strategy) else None
+    )
 
     # === Train ===
     budget = ComputeBudget(
@@ -242,6 +261,7 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
     callbacks = [StopAtStep(config.steps), budget, Throughput(config.batch_size)]
     if chief:
         savers = [
+            *([monitor] if monitor else []),
             TensorBoardScalars(run.logs_dir),
             PeriodicCheckpoint(run, keep=config.keep_checkpoints),
             RandomStateBackup(run.random_state_file),
@@ -303,6 +323,15 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         with one_process_variables(strategy):
             pretrainer = build_pretrainer()
             pretrainer.set_weights(weights)
+    stage = monitor.stages.get(final_step) if monitor else None
+    if stage is None:
+        stage = measure_learning_stage(pretrainer, stage_inputs, final_step)
+        stages = dict(monitor.stages) if monitor else {}
+        write_stages(run.learning_stage_file, {**stages, final_step: stage})
+    print(f"Learning stage at {stage.describe()}", flush=True)
+    if not stage.uses_context():
+        print(f"  Pre-train for longer before fine-tuning: {PLATEAU_RESULTS} "
+              "gives the settings and budgets measured.", flush=True)
     record = {**(run.read_record() or record), "compute": compute}
     run.write_record(record)
     run.save_discriminator(pretrainer.discriminator, vocab.path, record)

@@ -69,6 +69,20 @@ def test_end_to_end_writes_checkpoints_logs_and_the_discriminator(finished_run):
     assert "Replaced-token detection demo" in stdout
 
 
+def test_a_run_measures_where_it_stands_at_every_save_and_says_so(finished_run):
+    model_dir = finished_run["model_dir"]
+    record = json.loads((model_dir / "learning_stage.json").read_text())
+    assert sorted(int(step) for step in record["steps"]) == [2, 4, 6, 8]
+    last = record["steps"]["8"]
+    assert 0.0 <= last["disc_auc"] <= 1.0 and last["uses_context"] is False
+    logged = scalars(model_dir / "logs")
+    assert sorted(logged["epoch_stage_disc_auc"]) == [0, 1, 2, 3]
+    assert logged["epoch_stage_disc_auc"][3] == pytest.approx(last["disc_auc"], abs=1e-6)
+    lines = [l for l in finished_run["result"].stdout.splitlines()
+             if l.startswith("Learning stage at step 8:")]
+    assert len(lines) == 1 and "no context yet" in lines[0], lines
+
+
 def test_sigkill_then_rerun_resumes_from_the_saved_step(
     finished_run, fast_flags, run_pretrain, recipe_env, tmp_path
 ):
