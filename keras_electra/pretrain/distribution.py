@@ -257,6 +257,11 @@ def is_multi_worker(strategy):
     return bool(in_multi_worker_mode and in_multi_worker_mode())
 
 
+def is_tpu(strategy):
+    """Whether `strategy` is a `tf.distribute.TPUStrategy`."""
+    return type(strategy).__name__.startswith("TPUStrategy")
+
+
 def is_chief(strategy):
     """Whether this process writes the run's outputs.
 

@@ -7,8 +7,9 @@ apart by looking at the neighbours, answers "original" everywhere (its AUC
 near 0.5). A run has left that plateau when the discriminator's exact AUC
 on the generator's own samples exceeds `CONTEXT_DISC_AUC` and the
 generator's masked-LM accuracy exceeds `CONTEXT_MLM_ACCURACY` (the masked-LM
-baseline: the accuracy alone). Fine-tuning an encoder that has not left it
-scores below random initialisation (docs/results/plateau.md).
+baseline: the accuracy alone). Encoders fine-tuned from that plateau
+scored below random initialisation in this project's CPU comparisons (the
+README's "Does pre-training pay off?").
 
 `measure_learning_stage` measures a pretrainer on fixed batches with fixed
 sampling noise, so two measurements differ only by the weights;

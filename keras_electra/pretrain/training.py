@@ -34,6 +34,7 @@ from keras_electra.pretrain.distribution import JaxDataParallel
 from keras_electra.pretrain.distribution import OnOneProcess
 from keras_electra.pretrain.distribution import is_chief
 from keras_electra.pretrain.distribution import is_multi_worker
+from keras_electra.pretrain.distribution import is_tpu
 from keras_electra.pretrain.distribution import cluster_lost_error
 from keras_electra.pretrain.distribution import make_strategy
 from keras_electra.pretrain.distribution import one_process_variables
@@ -43,6 +44,7 @@ from keras_electra.pretrain.distribution import worker_datasets
 from keras_electra.pretrain.jax_processes import read_jax_processes
 from keras_electra.pretrain.learning_stage import LearningStageMonitor
 from keras_electra.pretrain.learning_stage import measure_learning_stage
+from keras_electra.pretrain.learning_stage import read_stages
 from keras_electra.pretrain.learning_stage import stage_batches
 from keras_electra.pretrain.learning_stage import write_stages
 from keras_electra.run_directory import RunDirectory
@@ -232,17 +234,19 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         )
 
     dataset = worker_datasets(strategy, dataset_fn)
-    # The chief measures where the run stands (`learning_stage`) at every
-    # save; over several workers or processes only at the end.
+    # The chief measures where the run stands (`learning_stage`, eagerly)
+    # at every save; over several workers or processes only at the end; on
+    # TPUs not at all (`tools/learning_stage.py` measures the checkpoints).
+    measures_stage = chief and not is_tpu(strategy)
     stage_inputs = stage_batches(
         source, vocab, config.sequence_length, config.seed, model_config,
         mask_rate=config.mask_rate, mask_token_rate=config.mask_token_rate,
         random_token_rate=config.random_token_rate,
         normalization=config.normalization,
-    ) if chief else None
+    ) if measures_stage else None
     monitor = (
         LearningStageMonitor(stage_inputs, run.learning_stage_file)
-        if chief and not is_multi_worker(strategy) else None
+        if measures_stage and not is_multi_worker(strategy) else None
     )
 
     # === Train ===
@@ -323,15 +327,8 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         with one_process_variables(strategy):
             pretrainer = build_pretrainer()
             pretrainer.set_weights(weights)
-    stage = monitor.stages.get(final_step) if monitor else None
-    if stage is None:
-        stage = measure_learning_stage(pretrainer, stage_inputs, final_step)
-        stages = dict(monitor.stages) if monitor else {}
-        write_stages(run.learning_stage_file, {**stages, final_step: stage})
-    print(f"Learning stage at {stage.describe()}", flush=True)
-    if not stage.uses_context():
-        print(f"  Pre-train for longer before fine-tuning: {PLATEAU_RESULTS} "
-              "gives the settings and budgets measured.", flush=True)
+    if measures_stage:
+        report_learning_stage(run, pretrainer, stage_inputs, final_step)
     record = {**(run.read_record() or record), "compute": compute}
     run.write_record(record)
     run.save_discriminator(pretrainer.discriminator, vocab.path, record)
@@ -351,6 +348,21 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
     return PretrainResult(
         pretrainer, run, history, start_step, final_step, export_path, compute
     )
+
+
+def report_learning_stage(run, pretrainer, batches, step):
+    """Prints where the run stands at `step`, measuring it unless the last
+    save did, and keeps it in `learning_stage.json`."""
+    stages = read_stages(run.learning_stage_file)
+    stage = stages.get(step)
+    if stage is None:
+        stage = stages[step] = measure_learning_stage(pretrainer, batches, step)
+        write_stages(run.learning_stage_file, stages)
+    print(f"Learning stage at {stage.describe()}", flush=True)
+    if not stage.uses_context():
+        print(f"  Pre-train for longer before fine-tuning: {PLATEAU_RESULTS} "
+              "gives the settings and budgets measured.", flush=True)
+    return stage
 
 
 def _budget_text(config, budget, compute):
