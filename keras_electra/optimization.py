@@ -129,19 +129,83 @@ class ElectraAdamW(
     of a token's lookups."""
 
 
+@keras.saving.register_keras_serializable(package="keras_electra")
+class ElectraLamb(
+    DenseEmbeddingGradients, ClipGlobalNormAfterReplicaSum, keras.optimizers.Adam
+):
+    """LAMB (You et al., ICLR 2020, Algorithm 2) for large-batch pre-training.
+
+    Per variable: Adam's bias-corrected direction `r = m_hat / (sqrt(v_hat) +
+    epsilon)`, plus `weight_decay * w` inside the update, scaled by the
+    trust ratio `||w|| / ||u||`: `w -= learning_rate * ||w|| / ||u|| * u`
+    with `u = r + weight_decay * w`. Variables excluded from weight decay
+    (LayerNorm and biases, as `electra_optimizer` sets) are also excluded
+    from the trust ratio (ratio 1), as NVIDIA's LAMB for ELECTRA does; a
+    zero norm also gives ratio 1.
+
+    `keras.optimizers.Lamb` differs from the paper: its weight decay is
+    decoupled (applied before the update, outside the trust ratio) and it
+    has no exclusions, so this is written on `keras.optimizers.Adam`.
+
+    Args:
+        learning_rate: float or `LearningRateSchedule`.
+        weight_decay: float. Decay inside the update (`lambda`).
+        **kwargs: as `keras.optimizers.Adam` (`beta_1`, `beta_2`,
+            `epsilon`, `global_clipnorm`, ...).
+    """
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.01, **kwargs):
+        super().__init__(learning_rate=learning_rate, weight_decay=weight_decay, **kwargs)
+
+    def _apply_weight_decay(self, variables):
+        pass  # Inside the update and its trust ratio, in `update_step`.
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = ops.cast(learning_rate, variable.dtype)
+        gradient = ops.cast(gradient, variable.dtype)
+        step = ops.cast(self.iterations + 1, variable.dtype)
+        m = self._momentums[self._get_variable_index(variable)]
+        v = self._velocities[self._get_variable_index(variable)]
+        self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
+        self.assign_add(
+            v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - self.beta_2)
+        )
+        m_hat = m / (1 - ops.power(ops.cast(self.beta_1, variable.dtype), step))
+        v_hat = v / (1 - ops.power(ops.cast(self.beta_2, variable.dtype), step))
+        update = m_hat / (ops.sqrt(v_hat) + self.epsilon)
+        if self._use_weight_decay(variable):  # Not LayerNorm, not a bias.
+            if self.weight_decay:
+                update = update + ops.cast(self.weight_decay, variable.dtype) * variable
+            weight_norm = ops.sqrt(ops.sum(ops.square(variable)))
+            update_norm = ops.sqrt(ops.sum(ops.square(update)))
+            usable = ops.logical_and(
+                ops.greater(weight_norm, 0.0), ops.greater(update_norm, 0.0)
+            )
+            ratio = ops.where(usable, weight_norm / ops.where(usable, update_norm, 1.0), 1.0)
+            update = update * ratio
+        self.assign_sub(variable, lr * update)
+
+
+# `--optimizer` of the pre-training recipe.
+OPTIMIZERS = {"adamw": ElectraAdamW, "lamb": ElectraLamb}
+
+
 def electra_optimizer(
     learning_rate,
     variables,
     *,
+    algorithm="adamw",
     weight_decay=0.01,
     epsilon=1e-6,
     global_clipnorm=1.0,
     gradient_accumulation_steps=None,
 ):
-    """Keras' `AdamW` configured as ELECTRA's pre-training optimizer.
+    """ELECTRA's pre-training optimizer: AdamW (the paper's) or LAMB.
 
-    Beta 0.9/0.999, epsilon 1e-6, decoupled weight decay 0.01 that skips
-    LayerNorm and bias variables, gradients clipped to global norm 1.0.
+    Beta 0.9/0.999, epsilon 1e-6, weight decay 0.01 that skips LayerNorm
+    and bias variables (decoupled for AdamW; inside the trust-ratio update,
+    whose layer adaptation skips the same variables, for LAMB), gradients
+    clipped to global norm 1.0.
 
     The exclusion is made by variable *path*: Keras' name-based
     `exclude_from_weight_decay(var_names=...)` matches only a variable's
@@ -159,6 +223,8 @@ def electra_optimizer(
             `LinearWarmupLinearDecay`).
         variables: the trainable variables of the model, to pick the ones
             that are not decayed (`model.trainable_variables`).
+        algorithm: str. `"adamw"` (`ElectraAdamW`) or `"lamb"`
+            (`ElectraLamb`). Defaults to `"adamw"`.
         weight_decay: float. Decoupled weight decay rate. Defaults to 0.01.
         epsilon: float. Adam epsilon. Defaults to 1e-6.
         global_clipnorm: float or None. Gradient global-norm clip. Defaults
@@ -167,7 +233,7 @@ def electra_optimizer(
             this many batches per update (Keras' own accumulation).
 
     Returns:
-        An `ElectraAdamW` (a `keras.optimizers.AdamW`).
+        An `ElectraAdamW` (a `keras.optimizers.AdamW`) or `ElectraLamb`.
 
     Example:
     ```python
@@ -178,9 +244,13 @@ def electra_optimizer(
     )
     ```
     """
+    if algorithm not in OPTIMIZERS:
+        raise ValueError(
+            f"optimizer {algorithm!r} is not one of {', '.join(OPTIMIZERS)}"
+        )
     if gradient_accumulation_steps is not None and gradient_accumulation_steps < 2:
         gradient_accumulation_steps = None
-    optimizer = ElectraAdamW(
+    optimizer = OPTIMIZERS[algorithm](
         learning_rate=learning_rate,
         weight_decay=weight_decay,
         beta_1=0.9,

@@ -31,6 +31,7 @@ from keras_electra import cli
 from keras_electra.presets import PRESET_NAMES
 from keras_electra.pretrain.config import DISTRIBUTE_CHOICES
 from keras_electra.pretrain.config import OBJECTIVES
+from keras_electra.pretrain.config import OPTIMIZER_CHOICES
 from keras_electra.pretrain.config import PRECISION_POLICIES
 from keras_electra.pretrain.config import PretrainConfig
 from keras_electra.pretrain.config import check_budget_across_processes
@@ -89,9 +90,14 @@ def build_parser():
     add("--warmup-steps", type=int, default=None,
         help="linear warm-up updates (default: 10000, or steps/10 for runs "
         "shorter than 100k steps)")
+    add("--optimizer", default="adamw", choices=OPTIMIZER_CHOICES,
+        help="adamw: the paper's; lamb: AdamW's direction scaled per "
+        "variable by the trust ratio ||w|| / ||update|| (You et al., 2020), "
+        "for large batches with --grad-accum-steps (default: %(default)s)")
     add("--weight-decay", type=float, default=0.01,
-        help="AdamW decoupled weight decay; LayerNorm and biases are exempt "
-        "(default: %(default)s)")
+        help="weight decay (decoupled for AdamW, inside the trust-ratio "
+        "update for LAMB); LayerNorm and biases are exempt (default: "
+        "%(default)s)")
     add("--grad-accum-steps", type=int, default=1,
         help="split each batch into this many micro-batches and accumulate "
         "their gradients (same result, less memory) (default: %(default)s)")
@@ -166,7 +172,8 @@ def config_from_args(args):
         normalization=cli.normalization_from_args(args),
         **{key: getattr(args, key) for key in (
             "sequence_length", "mask_rate", "batch_size", "steps",
-            "learning_rate", "warmup_steps", "weight_decay", "grad_accum_steps",
+            "learning_rate", "warmup_steps", "optimizer", "weight_decay",
+            "grad_accum_steps",
             "seed", "mixed_precision", "xla", "distribute", "tpu", "model_dir",
             "export_dir", "save_every", "keep_checkpoints", "demo",
             "max_train_flops", "max_minutes", "cluster_timeout",

@@ -20,6 +20,10 @@ from keras_electra.pretrain.jax_processes import FLAGS as PROCESS_FLAGS
 
 PRECISION_POLICIES = {"none": None, "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 XLA_CHOICES = {"auto": "auto", "on": True, "off": False}
+# `--optimizer`: the paper's AdamW, or LAMB for large batches
+# (`keras_electra.optimization.OPTIMIZERS`, named here without importing
+# Keras).
+OPTIMIZER_CHOICES = ("adamw", "lamb")
 DISTRIBUTE_CHOICES = (
     "auto", "none", "mirrored", "multi-worker", "tpu", "data-parallel", "fsdp",
 )
@@ -37,17 +41,18 @@ OBJECTIVES = {"electra": (0.85, 0.0), "mlm": (0.8, 0.1)}
 RESUME_KEYS = (
     "config", "corpus", "vocab_sha256", "lower_case", "strip_accents",
     "sequence_length", "batch_size", "grad_accum_steps", "save_every", "seed",
-    "mixed_precision", "mask_rate", "objective",
+    "mixed_precision", "mask_rate", "objective", "optimizer",
 )
 
 # The value a resume key has in runs recorded before it existed.
-RESUME_DEFAULTS = {"objective": "electra"}
+RESUME_DEFAULTS = {"objective": "electra", "optimizer": "adamw"}
 
 # How each setting is spelled on the command line, for error messages.
 FLAGS = {
     "sequence_length": "--seq-len", "batch_size": "--batch-size",
     "steps": "--steps", "learning_rate": "--learning-rate",
     "warmup_steps": "--warmup-steps", "weight_decay": "--weight-decay",
+    "optimizer": "--optimizer",
     "grad_accum_steps": "--grad-accum-steps", "save_every": "--save-every",
     "keep_checkpoints": "--keep-checkpoints", "mask_rate": "--mask-rate",
     "seed": "--seed", "mixed_precision": "--mixed-precision",
@@ -88,7 +93,9 @@ class PretrainConfig:
         learning_rate: float. Peak learning rate.
         warmup_steps: int. Linear warm-up; defaults to
             `min(10000, steps // 10)`.
-        weight_decay: float. AdamW decoupled weight decay.
+        optimizer: str. `adamw` (the paper's) or `lamb` (layer-wise trust
+            ratio, for large batches). A resume key.
+        weight_decay: float. Weight decay (LayerNorm and biases exempt).
         grad_accum_steps: int. Micro-batches per update.
         mask_rate: float. Fraction of tokens the generator predicts.
         seed: int. Seed of initialization, data order, masking, sampling.
@@ -139,6 +146,7 @@ class PretrainConfig:
     steps: int = None
     learning_rate: float = None
     warmup_steps: int = None
+    optimizer: str = "adamw"
     weight_decay: float = 0.01
     grad_accum_steps: int = 1
     mask_rate: float = None
@@ -220,6 +228,7 @@ class PretrainConfig:
         for key, choices in (("objective", OBJECTIVES),
                              ("mixed_precision", PRECISION_POLICIES),
                              ("xla", XLA_CHOICES),
+                             ("optimizer", OPTIMIZER_CHOICES),
                              ("distribute", DISTRIBUTE_CHOICES)):
             if getattr(self, key) not in choices:
                 raise ValueError(
@@ -260,6 +269,7 @@ class PretrainConfig:
             "steps": self.steps,
             "learning_rate": self.learning_rate,
             "warmup_steps": self.warmup_steps,
+            "optimizer": self.optimizer,
             "weight_decay": self.weight_decay,
             "grad_accum_steps": self.grad_accum_steps,
             "mask_rate": self.mask_rate,

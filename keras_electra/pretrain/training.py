@@ -383,6 +383,7 @@ def _optimizer(config, pretrainer):
     return optimization.electra_optimizer(
         schedule,
         pretrainer.trainable_variables,
+        algorithm=config.optimizer,
         weight_decay=config.weight_decay,
         gradient_accumulation_steps=config.grad_accum_steps,
     )

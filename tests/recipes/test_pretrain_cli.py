@@ -83,11 +83,16 @@ def test_a_run_measures_where_it_stands_at_every_save_and_says_so(finished_run):
     assert len(lines) == 1 and "no context yet" in lines[0], lines
 
 
+@pytest.mark.parametrize("optimizer", ["adamw", "lamb"])
 def test_sigkill_then_rerun_resumes_from_the_saved_step(
-    finished_run, fast_flags, run_pretrain, recipe_env, tmp_path
+    optimizer, request, fast_flags, run_pretrain, recipe_env, tmp_path
 ):
+    reference = request.getfixturevalue(
+        "finished_run" if optimizer == "adamw" else "finished_lamb_run"
+    )
     model_dir = tmp_path / "run"
-    args = [*fast_flags, "--model-dir", model_dir, "--export-dir", tmp_path / "export", "--no-demo"]
+    args = [*fast_flags, "--optimizer", optimizer, "--model-dir", model_dir,
+            "--export-dir", tmp_path / "export", "--no-demo"]
     process = subprocess.Popen(
         [sys.executable, str(PRETRAIN), *map(str, args)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=recipe_env,
@@ -120,7 +125,7 @@ def test_sigkill_then_rerun_resumes_from_the_saved_step(
     assert json.loads(metadata.read_text())["epoch"] == 4
     # Same data, schedule and random streams: the resumed run ends exactly
     # where the uninterrupted one did.
-    assert logs == last_interval(finished_run["result"].stdout)[2]
+    assert logs == last_interval(reference["result"].stdout)[2]
     steps_logged = scalars(model_dir / "logs")["epoch_loss"]
     assert sorted(steps_logged) == [0, 1, 2, 3]
 
@@ -148,6 +153,8 @@ def test_rerunning_a_finished_run_trains_nothing(finished_run, fast_flags, run_p
         (["--distribute", "data-parallel"], "--distribute data-parallel is keras.distribution on JAX"),
         (["--distribute", "fsdp"], "--distribute fsdp is keras.distribution on JAX"),
         (["--distribute", "tpu", "--tpu", "local"], "no TPU found for --tpu local"),
+        (["--optimizer", "sgd"], "argument --optimizer: invalid choice: 'sgd'"),
+        (["--optimizer", "lamb", "--learning-rate", "0"], "--learning-rate must be positive, got 0.0"),
     ],
 )
 def test_bad_input_gives_one_line_error_and_status_2(args, message, tmp_path, run_pretrain):
@@ -165,6 +172,7 @@ def test_bad_input_gives_one_line_error_and_status_2(args, message, tmp_path, ru
         (["--corpus", "{tmp}/missing.txt"], "corpus file '{tmp}/missing.txt' does not exist"),
         (["--vocab", "{tmp}/missing_vocab.txt"], "vocab file '{tmp}/missing_vocab.txt' does not exist"),
         (["--seq-len", "1024"], "exceeds the model's max_sequence_length=512"),
+        (["--optimizer", "lamb", "--learning-rate", "-1"], "--learning-rate must be positive, got -1.0"),
     ],
 )
 def test_bad_files_and_model_flags_fail_before_tensorflow_is_imported(args, message, tmp_path):
