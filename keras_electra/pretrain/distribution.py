@@ -367,15 +367,17 @@ def worker_datasets(strategy, dataset_fn):
 
 @contextlib.contextmanager
 def one_process_variables(strategy):
-    """A scope in which new Keras variables live on this process alone.
+    """A scope in which new Keras variables live on this process alone,
+    outside the run's JAX distribution.
 
     Under a multi-process JAX distribution, creating a variable is a
     collective every process must join (JAX checks that all hold the same
     value). Saving creates some (Keras' `save_weights` builds a throwaway
-    optimizer), so the chief saves inside this scope; elsewhere it is a
-    no-op.
+    optimizer), so the chief saves inside this scope; the learning-stage
+    measurement runs in it on a local copy of the model. Without a JAX
+    distribution it is a no-op.
     """
-    if not (isinstance(strategy, JaxDataParallel) and strategy.processes):
+    if not isinstance(strategy, JaxDataParallel) or keras.distribution.distribution() is None:
         yield
         return
     current = keras.distribution.distribution()

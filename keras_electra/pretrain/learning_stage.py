@@ -47,7 +47,7 @@ CONTEXT_DISC_AUC = 0.65
 CONTEXT_MLM_ACCURACY = 0.30
 
 # What a measurement reads: this many batches of 32 sequences, drawn with
-# the run's seed plus `SEED_OFFSET` (masks the run never trained on), and
+# the run's seed plus `SEED_OFFSET` (mask draws the run never trains on), and
 # sampled with noise seeded by `SAMPLING_SEED`.
 STAGE_BATCHES = 8
 STAGE_BATCH_SIZE = 32

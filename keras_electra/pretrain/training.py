@@ -244,9 +244,16 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         random_token_rate=config.random_token_rate,
         normalization=config.normalization,
     ) if measures_stage else None
+    # Under a JAX distribution the eager measurement runs once, at the end,
+    # on a copy of the model outside the distribution.
+    jax_distributed = (
+        isinstance(strategy, JaxDataParallel)
+        and keras.distribution.distribution() is not None
+    )
     monitor = (
         LearningStageMonitor(stage_inputs, run.learning_stage_file)
-        if measures_stage and not is_multi_worker(strategy) else None
+        if measures_stage and not is_multi_worker(strategy) and not jax_distributed
+        else None
     )
 
     # === Train ===
@@ -328,7 +335,12 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
             pretrainer = build_pretrainer()
             pretrainer.set_weights(weights)
     if measures_stage:
-        report_learning_stage(run, pretrainer, stage_inputs, final_step)
+        with one_process_variables(strategy):
+            measured = pretrainer
+            if jax_distributed and not jax_processes:  # Not a local copy yet.
+                measured = build_pretrainer()
+                measured.set_weights(pretrainer.get_weights())
+            report_learning_stage(run, measured, stage_inputs, final_step)
     record = {**(run.read_record() or record), "compute": compute}
     run.write_record(record)
     run.save_discriminator(pretrainer.discriminator, vocab.path, record)
