@@ -168,11 +168,11 @@ class ElectraPretrainer(ElectraConfigModel):
             mask_positions=ops.cast(inputs["mask_positions"], "int32"),
         )
 
-    def corrupt(self, inputs, mlm_logits):
+    def corrupt(self, inputs, mlm_logits, seed_generator=None):
         """Step 4 and the labels of step 5: sample, write back, compare.
 
-        Draws one token per used slot from `mlm_logits` (the model's
-        `seed_generator`, `config.temperature`), writes the samples into
+        Draws one token per used slot from `mlm_logits` (`seed_generator`,
+        by default the model's, and `config.temperature`), writes the samples into
         the masked input and labels each token replaced (1.0) or original
         (0.0) against the input with the original tokens written back.
 
@@ -180,6 +180,8 @@ class ElectraPretrainer(ElectraConfigModel):
             inputs: a batch dict (`token_ids`, `mask_positions`,
                 `mask_ids`, `mask_weights`).
             mlm_logits: the output of `generate`.
+            seed_generator: `keras.random.SeedGenerator` or None. Noise
+                other than the training stream's (for measurements).
 
         Returns:
             `(corrupted_ids, disc_labels)`: int32 and float32 `[batch,
@@ -189,7 +191,7 @@ class ElectraPretrainer(ElectraConfigModel):
         positions = ops.cast(inputs["mask_positions"], "int32")
         weights = ops.convert_to_tensor(inputs["mask_weights"])
         sampled_ids = sample_tokens(
-            mlm_logits, self.seed_generator, self.config.temperature
+            mlm_logits, seed_generator or self.seed_generator, self.config.temperature
         )
         corrupted_ids = replace_at_positions(
             token_ids, positions, sampled_ids, weights

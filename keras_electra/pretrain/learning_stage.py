@@ -35,9 +35,6 @@ import numpy as np
 from keras import ops
 
 from keras_electra.models.electra_pretrainer import ElectraPretrainer
-from keras_electra.models.pretraining_ops import replace_at_positions
-from keras_electra.models.pretraining_ops import replaced_token_labels
-from keras_electra.models.pretraining_ops import sample_tokens
 from keras_electra.pretrain.callbacks import optimizer_step
 
 # Exact AUC of the discriminator on the generator's samples, and masked-LM
@@ -180,17 +177,11 @@ def measure_learning_stage(pretrainer, batches, step):
         weights = batch["mask_weights"].astype("float32")
         if electra:
             logits = pretrainer.generate(batch)
-            token_ids = ops.cast(batch["token_ids"], "int32")
-            positions = ops.cast(batch["mask_positions"], "int32")
-            samples = sample_tokens(logits, sampling, pretrainer.config.temperature)
-            corrupted = replace_at_positions(token_ids, positions, samples, weights)
-            original = replace_at_positions(
-                token_ids, positions, batch["mask_ids"], weights
-            )
+            corrupted, disc_labels = pretrainer.corrupt(batch, logits, sampling)
             disc_logits = pretrainer.discriminate(
                 corrupted, batch["segment_ids"], batch["padding_mask"]
             )
-            labels.append(ops.convert_to_numpy(replaced_token_labels(corrupted, original)))
+            labels.append(ops.convert_to_numpy(disc_labels))
             scores.append(ops.convert_to_numpy(disc_logits))
             real.append(batch["padding_mask"])
         else:
