@@ -32,6 +32,7 @@ from keras_electra.presets import PRESET_NAMES
 from keras_electra.pretrain.config import DISTRIBUTE_CHOICES
 from keras_electra.pretrain.config import OBJECTIVES
 from keras_electra.pretrain.config import OPTIMIZER_CHOICES
+from keras_electra.pretrain.config import REMAT_CHOICES
 from keras_electra.pretrain.config import PRECISION_POLICIES
 from keras_electra.pretrain.config import PretrainConfig
 from keras_electra.pretrain.config import check_budget_across_processes
@@ -98,6 +99,11 @@ def build_parser():
         help="weight decay (decoupled for AdamW, inside the trust-ratio "
         "update for LAMB); LayerNorm and biases are exempt (default: "
         "%(default)s)")
+    add("--remat", default="none", choices=REMAT_CHOICES,
+        help="recompute activations in the backward pass instead of keeping "
+        "them: layers = each transformer layer keeps only its input, full = "
+        "also the embeddings and heads; same updates, less memory, about a "
+        "third more compute (default: %(default)s)")
     add("--grad-accum-steps", type=int, default=1,
         help="split each batch into this many micro-batches and accumulate "
         "their gradients (same result, less memory) (default: %(default)s)")
@@ -173,7 +179,7 @@ def config_from_args(args):
         **{key: getattr(args, key) for key in (
             "sequence_length", "mask_rate", "batch_size", "steps",
             "learning_rate", "warmup_steps", "optimizer", "weight_decay",
-            "grad_accum_steps",
+            "remat", "grad_accum_steps",
             "seed", "mixed_precision", "xla", "distribute", "tpu", "model_dir",
             "export_dir", "save_every", "keep_checkpoints", "demo",
             "max_train_flops", "max_minutes", "cluster_timeout",

@@ -13,6 +13,8 @@ from keras_electra.models.pretraining_ops import replaced_token_labels
 from keras_electra.models.pretraining_ops import sample_tokens
 from keras_electra.models.replicas import global_weighted_means
 from keras_electra.models.replicas import scale_loss_for_replicas
+from keras_electra.models.remat import check_remat_mode
+from keras_electra.models.remat import rematerialize_pretrainer
 from keras_electra.models.towers import ElectraConfigModel
 from keras_electra.models.towers import as_electra_config
 from keras_electra.models.towers import discriminator_tower
@@ -54,6 +56,11 @@ class ElectraPretrainer(ElectraConfigModel):
         config: `ElectraConfig`, its dict, or a preset name.
         seed: int or None. Seed of the sampling noise.
         dtype: dtype policy, e.g. `"mixed_bfloat16"`.
+        remat: str. What recomputes its activations in the backward pass
+            to save memory: `"none"`, `"layers"` (each transformer layer)
+            or `"full"` (also the embeddings and heads); see
+            `keras_electra.models.remat`. Losses and gradients are the
+            same in every mode.
 
     Example:
     ```python
@@ -64,7 +71,10 @@ class ElectraPretrainer(ElectraConfigModel):
     ```
     """
 
-    def __init__(self, config="small", seed=None, dtype=None, **kwargs):
+    def __init__(
+        self, config="small", seed=None, dtype=None, remat="none", **kwargs
+    ):
+        check_remat_mode(remat)
         super().__init__(dtype=dtype, **kwargs)
         config = as_electra_config(config)
         dtype = self.dtype_policy
@@ -91,6 +101,9 @@ class ElectraPretrainer(ElectraConfigModel):
             (None, None, config.generator_hidden_dim), (None, None)
         )
         self.discriminator_head.build((None, None, config.hidden_dim))
+        rematerialize_pretrainer(
+            self, remat, heads=(self.generator_head, self.discriminator_head)
+        )
         self.seed_generator = keras.random.SeedGenerator(seed, name="sampling")
 
         # === Metrics ===
@@ -108,6 +121,7 @@ class ElectraPretrainer(ElectraConfigModel):
         # === Config ===
         self.config = config
         self.seed = seed
+        self.remat = remat
         self.build()
 
     def build(self, input_shape=None):

@@ -16,6 +16,8 @@ from keras_electra.layers.generator_head import electra_generator_head
 from keras_electra.models.pretraining_ops import masked_lm_losses
 from keras_electra.models.replicas import global_weighted_means
 from keras_electra.models.replicas import scale_loss_for_replicas
+from keras_electra.models.remat import check_remat_mode
+from keras_electra.models.remat import rematerialize_pretrainer
 from keras_electra.models.towers import ElectraConfigModel
 from keras_electra.models.towers import as_electra_config
 from keras_electra.models.towers import discriminator_tower
@@ -64,6 +66,8 @@ class MaskedLMPretrainer(ElectraConfigModel):
         seed: int or None. Unused by the model (no sampling); kept for the
             same signature as `ElectraPretrainer`.
         dtype: dtype policy, e.g. `"mixed_bfloat16"`.
+        remat: str. `"none"`, `"layers"` or `"full"`, as in
+            `ElectraPretrainer`.
 
     Example:
     ```python
@@ -77,7 +81,10 @@ class MaskedLMPretrainer(ElectraConfigModel):
     ```
     """
 
-    def __init__(self, config="small", seed=None, dtype=None, **kwargs):
+    def __init__(
+        self, config="small", seed=None, dtype=None, remat="none", **kwargs
+    ):
+        check_remat_mode(remat)
         super().__init__(dtype=dtype, **kwargs)
         config = as_electra_config(config)
         dtype = self.dtype_policy
@@ -94,6 +101,7 @@ class MaskedLMPretrainer(ElectraConfigModel):
             activation=config.activation,
         )
         self.mlm_head.build((None, None, config.hidden_dim), (None, None))
+        rematerialize_pretrainer(self, remat, heads=(self.mlm_head,))
 
         # === Metrics ===
         self.mlm_loss_tracker = keras.metrics.Mean(name="mlm_loss")
@@ -104,6 +112,7 @@ class MaskedLMPretrainer(ElectraConfigModel):
         # === Config ===
         self.config = config
         self.seed = seed
+        self.remat = remat
         self.build()
 
     @property

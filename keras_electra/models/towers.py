@@ -77,8 +77,9 @@ def generator_tower(config, embeddings=None, dtype=None):
 
 
 class ElectraConfigModel(keras.Model):
-    """A model built from one `ElectraConfig` and a sampling `seed`
-    (`self.config`, `self.seed`), serialized as exactly those: the shared
+    """A model built from one `ElectraConfig`, a sampling `seed` and a
+    remat mode (`self.config`, `self.seed`, `self.remat`), serialized as
+    exactly those: the shared
     `get_config` / `from_config` of `ElectraPretrainer` and
     `MaskedLMPretrainer`."""
 
@@ -89,6 +90,7 @@ class ElectraConfigModel(keras.Model):
             "dtype": keras.dtype_policies.serialize(self.dtype_policy),
             "config": self.config.to_dict(),
             "seed": self.seed,
+            "remat": self.remat,
         }
 
     @classmethod

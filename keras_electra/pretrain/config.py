@@ -24,6 +24,10 @@ XLA_CHOICES = {"auto": "auto", "on": True, "off": False}
 # (`keras_electra.optimization.OPTIMIZERS`, named here without importing
 # Keras).
 OPTIMIZER_CHOICES = ("adamw", "lamb")
+# `--remat`: what recomputes its activations in the backward pass
+# (`keras_electra.models.remat.REMAT_MODES`, named here without importing
+# Keras).
+REMAT_CHOICES = ("none", "layers", "full")
 DISTRIBUTE_CHOICES = (
     "auto", "none", "mirrored", "multi-worker", "tpu", "data-parallel", "fsdp",
 )
@@ -52,7 +56,7 @@ FLAGS = {
     "sequence_length": "--seq-len", "batch_size": "--batch-size",
     "steps": "--steps", "learning_rate": "--learning-rate",
     "warmup_steps": "--warmup-steps", "weight_decay": "--weight-decay",
-    "optimizer": "--optimizer",
+    "optimizer": "--optimizer", "remat": "--remat",
     "grad_accum_steps": "--grad-accum-steps", "save_every": "--save-every",
     "keep_checkpoints": "--keep-checkpoints", "mask_rate": "--mask-rate",
     "seed": "--seed", "mixed_precision": "--mixed-precision",
@@ -96,6 +100,10 @@ class PretrainConfig:
         optimizer: str. `adamw` (the paper's) or `lamb` (layer-wise trust
             ratio, for large batches). A resume key.
         weight_decay: float. Weight decay (LayerNorm and biases exempt).
+        remat: str. `none`, `layers` (each transformer layer recomputes
+            its activations in the backward pass) or `full` (also the
+            embeddings and heads): less memory, the same updates, so a
+            resumed run may change it.
         grad_accum_steps: int. Micro-batches per update.
         mask_rate: float. Fraction of tokens the generator predicts.
         seed: int. Seed of initialization, data order, masking, sampling.
@@ -148,6 +156,7 @@ class PretrainConfig:
     warmup_steps: int = None
     optimizer: str = "adamw"
     weight_decay: float = 0.01
+    remat: str = "none"
     grad_accum_steps: int = 1
     mask_rate: float = None
     seed: int = 0
@@ -229,6 +238,7 @@ class PretrainConfig:
                              ("mixed_precision", PRECISION_POLICIES),
                              ("xla", XLA_CHOICES),
                              ("optimizer", OPTIMIZER_CHOICES),
+                             ("remat", REMAT_CHOICES),
                              ("distribute", DISTRIBUTE_CHOICES)):
             if getattr(self, key) not in choices:
                 raise ValueError(
@@ -271,6 +281,7 @@ class PretrainConfig:
             "warmup_steps": self.warmup_steps,
             "optimizer": self.optimizer,
             "weight_decay": self.weight_decay,
+            "remat": self.remat,
             "grad_accum_steps": self.grad_accum_steps,
             "mask_rate": self.mask_rate,
             "mask_token_rate": self.mask_token_rate,

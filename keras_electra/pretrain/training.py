@@ -181,7 +181,8 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
     # === Model, optimizer, restored state ===
     def build_pretrainer():
         return PRETRAINERS[config.objective](
-            model_config, seed=config.seed, dtype=config.dtype_policy
+            model_config, seed=config.seed, dtype=config.dtype_policy,
+            remat=config.remat,
         )
 
     with strategy.scope():

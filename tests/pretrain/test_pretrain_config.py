@@ -42,6 +42,7 @@ def test_given_values_win_over_the_preset():
     (dict(batch_size=8, grad_accum_steps=3), "--batch-size 8 is not divisible by --grad-accum-steps 3"),
     (dict(mask_rate=1.5), "--mask-rate must be in (0, 1)"),
     (dict(mixed_precision="fp8"), "--mixed-precision 'fp8' is not one of"),
+    (dict(remat="all"), "--remat 'all' is not one of none, layers, full"),
     (dict(preset="huge"), "Unknown ELECTRA preset 'huge'"),
 ])
 def test_bad_values_name_their_flag(changes, message):
@@ -53,6 +54,7 @@ def test_bad_values_name_their_flag(changes, message):
 def test_a_resume_must_share_the_data_and_shape_settings():
     old = PretrainConfig().resolved().settings()
     assert resume_conflict(old, {**old, "steps": 800, "learning_rate": 1e-3}) is None
+    assert resume_conflict(old, {**old, "remat": "layers"}) is None
     assert resume_conflict(old, {**old, "sequence_length": 32}) == "--seq-len 128, not 32"
     assert "config num_layers=2, not 3" == resume_conflict(
         {**old, "config": {"num_layers": 2}}, {**old, "config": {"num_layers": 3}})

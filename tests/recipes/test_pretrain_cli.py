@@ -130,6 +130,22 @@ def test_sigkill_then_rerun_resumes_from_the_saved_step(
     assert sorted(steps_logged) == [0, 1, 2, 3]
 
 
+def test_a_run_with_remat_trains_like_one_without_and_may_resume_without_it(
+    finished_run, fast_flags, run_pretrain, tmp_path
+):
+    model_dir = tmp_path / "run"
+    args = [*fast_flags, "--model-dir", model_dir, "--export-dir", "", "--no-demo"]
+    result = run_pretrain(*args, "--remat", "layers", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads((model_dir / "run.json").read_text())["settings"]["remat"] == "layers"
+    # Recomputed activations, the same updates.
+    assert last_interval(result.stdout)[2] == last_interval(finished_run["result"].stdout)[2]
+    # Not a resume key: the memory setting may change between sessions.
+    rerun = run_pretrain(*args, "--remat", "none", cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert "holds a run with" not in rerun.stdout + rerun.stderr
+
+
 def test_rerunning_a_finished_run_trains_nothing(finished_run, fast_flags, run_pretrain):
     result = run_pretrain(
         *fast_flags, "--model-dir", finished_run["model_dir"],
@@ -154,6 +170,7 @@ def test_rerunning_a_finished_run_trains_nothing(finished_run, fast_flags, run_p
         (["--distribute", "fsdp"], "--distribute fsdp is keras.distribution on JAX"),
         (["--distribute", "tpu", "--tpu", "local"], "no TPU found for --tpu local"),
         (["--optimizer", "sgd"], "argument --optimizer: invalid choice: 'sgd'"),
+        (["--remat", "all"], "argument --remat: invalid choice: 'all'"),
         (["--optimizer", "lamb", "--learning-rate", "0"], "--learning-rate must be positive, got 0.0"),
     ],
 )
