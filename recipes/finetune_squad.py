@@ -14,7 +14,8 @@ Example:
     python recipes/finetune_squad.py --train train-v2.0.json \\
         --dev dev-v2.0.json --version 2.0 --init runs/electra_small \\
         --seeds 1,2,3 --output-dir runs/squad2 --export-dir saved_models/squad
-    python recipes/finetune_squad.py --sample-split --version 1.1 \\
+    python recipes/finetune_squad.py --sample-split \\
+        --sample-file squad/dev-v2.0-sample.json --version 1.1 \\
         --init random --preset tiny --seq-len 128 --epochs 3
 """
 
@@ -22,9 +23,6 @@ import argparse
 import os
 
 from keras_electra import cli
-
-SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir,
-                      "shared", "data", "squad", "dev-v2.0-sample.json")
 
 
 def build_parser():
@@ -41,10 +39,11 @@ def build_parser():
     data.add_argument("--dev", help="SQuAD JSON dev file")
     data.add_argument(
         "--sample-split", action="store_true",
-        help="split the bundled ../shared/data/squad/dev-v2.0-sample.json by "
-        "article: the first 4 articles train, the last one (Victoria) is dev",
+        help="split --sample-file by article instead of --train/--dev: the "
+        "last 20%% of its articles are dev, the others train",
     )
-    data.add_argument("--sample-file", default=SAMPLE, help=argparse.SUPPRESS)
+    data.add_argument("--sample-file",
+                      help="the SQuAD JSON file that --sample-split splits")
     data.add_argument(
         "--version", choices=("1.1", "2.0"), default="2.0",
         help="1.1 drops unanswerable questions; 2.0 adds the answerability "
@@ -83,8 +82,10 @@ def check_flags(args):
     if args.sample_split:
         if args.train or args.dev:
             return "--sample-split replaces --train/--dev"
+        if not args.sample_file:
+            return "--sample-split needs --sample-file (a SQuAD JSON file)"
         if not os.path.isfile(args.sample_file):
-            return f"the bundled sample '{args.sample_file}' is missing"
+            return f"--sample-file '{args.sample_file}' does not exist"
     else:
         if not (args.train and args.dev):
             return "give --train and --dev, or --sample-split"

@@ -75,7 +75,7 @@ def load_squad(path, version=None):
 
     Example:
     ```python
-    examples = load_squad("../shared/data/squad/dev-v2.0-sample.json")
+    examples = load_squad("squad/dev-v2.0-sample.json")
     len(examples), sum(e.is_impossible for e in examples)  # (1407, 702)
     ```
     """
@@ -170,7 +170,7 @@ def split_by_article(examples, eval_fraction=0.2):
 
     Articles keep their file order; the last `ceil(eval_fraction * N)` of
     the N articles go to eval, the others to train (at least one article on
-    each side). For the bundled 5-article sample that is Normans,
+    each side). For a 5-article SQuAD 2.0 dev sample that is Normans,
     Computational_complexity_theory, Southern_California and
     Sky_(United_Kingdom) for training (1,160 questions, 579 unanswerable)
     and Victoria_(Australia) for eval (247 questions, 123 unanswerable).

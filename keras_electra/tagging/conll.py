@@ -97,7 +97,7 @@ def read_conll(path, max_sentences=None):
 
     Example:
     ```python
-    train = read_conll("../shared/data/conll2000/train.txt")
+    train = read_conll("conll2000/train.txt")
     train.words[0][:3], train.tags[0][:3]
     # (['Confidence', 'in', 'the'], ['B-NP', 'B-PP', 'B-NP'])
     ```

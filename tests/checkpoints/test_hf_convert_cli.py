@@ -18,7 +18,7 @@ from safetensors.numpy import load_file
 from safetensors.numpy import save_file
 
 REPO = Path(__file__).resolve().parents[2]
-GLUE = REPO.parent / "shared" / "data" / "glue"
+GLUE = REPO / "tests" / "fixtures" / "glue"
 VOCAB = REPO / "keras_electra" / "assets" / "uncased_vocab.txt"
 VOCAB_SIZE = 30522
 SEQ = 32

@@ -1,4 +1,5 @@
-"""Fixtures of the data tests: the real shared corpus, vocab and tokenizer."""
+"""Fixtures of the data tests: the package's Gutenberg corpus, vocab and
+tokenizer."""
 
 import subprocess
 import sys
@@ -10,13 +11,13 @@ import pytest
 import keras_electra.data as kd
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = REPO.parent / "shared" / "data"
-CORPUS = SHARED_DATA / "corpus" / "gutenberg_en_10mb.txt"
+CORPUS = Path(kd.DEFAULT_CORPUS)
 
 
 @pytest.fixture(scope="session")
 def corpus_path():
-    assert CORPUS.is_file(), f"shared corpus missing: expected {CORPUS}"
+    """`keras_electra/assets/corpus/gutenberg_small.txt` (2.7 MB)."""
+    assert CORPUS.is_file(), f"bundled corpus missing: expected {CORPUS}"
     return CORPUS
 
 

@@ -1,21 +1,27 @@
 import hashlib
-from pathlib import Path
 
 import pytest
 
 import keras_electra.data as kd
 
-SHARED_VOCAB = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "vocab" / "uncased_vocab.txt"
+# The sha256 of Google's released ELECTRA / BERT-uncased `vocab.txt`.
+GOOGLE_UNCASED_VOCAB_SHA256 = "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3"
 
 
 def test_default_vocab_is_googles_uncased_vocab():
     shipped = hashlib.sha256(kd.DEFAULT_VOCAB.read_bytes()).hexdigest()
-    assert shipped == hashlib.sha256(SHARED_VOCAB.read_bytes()).hexdigest()
+    assert shipped == GOOGLE_UNCASED_VOCAB_SHA256
     vocab = kd.load_vocab()
     assert vocab.size == 30522
     ids = (vocab.pad_id, vocab.unk_id, vocab.cls_id, vocab.sep_id, vocab.mask_id)
     assert ids == (0, 100, 101, 102, 103)
     assert vocab.tokens[vocab.token_to_id["hello"]] == "hello"
+
+
+def test_default_vocab_equals_the_shared_copy(shared_data):
+    """Optional: the shipped vocab is byte for byte `../shared/data`'s."""
+    shared = shared_data / "vocab" / "uncased_vocab.txt"
+    assert kd.DEFAULT_VOCAB.read_bytes() == shared.read_bytes()
 
 
 def test_special_token_ids_are_looked_up_not_assumed(tmp_path):

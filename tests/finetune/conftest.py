@@ -1,5 +1,5 @@
-"""Fixtures of the fine-tuning tests: real GLUE data and a briefly
-pre-trained `tiny` discriminator (TensorFlow backend)."""
+"""Fixtures of the fine-tuning tests: the project's GLUE-format files and
+a briefly pre-trained `tiny` discriminator (TensorFlow backend)."""
 
 import itertools
 import subprocess
@@ -10,13 +10,10 @@ import keras
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = REPO.parent / "shared" / "data"
-GLUE = SHARED_DATA / "glue"
-VOCAB = SHARED_DATA / "vocab" / "uncased_vocab.txt"
-CORPUS = SHARED_DATA / "corpus" / "gutenberg_en_10mb.txt"
+GLUE = REPO / "tests" / "fixtures" / "glue"
 
 # The brief pre-training of the end-to-end fixture: the `tiny` preset on
-# the first 4000 lines (~1 MB) of the real corpus.
+# the first 4000 lines (~1 MB) of the package's Gutenberg corpus.
 PRETRAIN_STEPS = 200
 PRETRAIN_SEQ_LEN = 64
 PRETRAIN_BATCH_SIZE = 16
@@ -24,7 +21,8 @@ PRETRAIN_BATCH_SIZE = 16
 
 @pytest.fixture(scope="session")
 def glue_dir():
-    assert GLUE.is_dir(), f"shared GLUE data missing: expected {GLUE}"
+    """`tests/fixtures/glue`: a few dozen rows per task and split."""
+    assert GLUE.is_dir(), f"GLUE fixtures missing: expected {GLUE}"
     return GLUE
 
 
@@ -35,19 +33,21 @@ def pretrained_discriminator(tmp_path_factory):
     `electra_vocab.txt` in one directory, which is returned."""
     from keras_electra import ElectraConfig
     from keras_electra import ElectraPretrainer
+    from keras_electra.data import DEFAULT_CORPUS
+    from keras_electra.data import DEFAULT_VOCAB
     from keras_electra.data import pretraining_dataset
     from keras_electra.optimization import LinearWarmupLinearDecay
     from keras_electra.optimization import electra_optimizer
 
     directory = tmp_path_factory.mktemp("pretrained")
     corpus = directory / "corpus.txt"
-    with open(CORPUS, encoding="utf-8") as f:
+    with open(DEFAULT_CORPUS, encoding="utf-8") as f:
         corpus.write_text("".join(itertools.islice(f, 4000)), encoding="utf-8")
     config = ElectraConfig.from_preset(
         "tiny", max_sequence_length=PRETRAIN_SEQ_LEN
     )
     dataset = pretraining_dataset(
-        str(corpus), vocab=VOCAB, sequence_length=PRETRAIN_SEQ_LEN,
+        str(corpus), vocab=DEFAULT_VOCAB, sequence_length=PRETRAIN_SEQ_LEN,
         batch_size=PRETRAIN_BATCH_SIZE, seed=0, repeat=True, config=config,
     )
     keras.utils.set_random_seed(0)
@@ -67,7 +67,7 @@ def pretrained_discriminator(tmp_path_factory):
         f"{history.history['disc_auc'][-1]:.3f}"
     )
     pretrainer.discriminator.save(directory / "electra_discriminator.keras")
-    (directory / "electra_vocab.txt").write_bytes(VOCAB.read_bytes())
+    (directory / "electra_vocab.txt").write_bytes(DEFAULT_VOCAB.read_bytes())
     return directory
 
 

@@ -1,4 +1,5 @@
-"""Pre-trained briefly, fine-tuned on a few hundred real SST-2 rows."""
+"""Pre-trained briefly on Gutenberg prose, fine-tuned on the SST-2-format
+fixture (sentiment carried by words such as "wonderful" and "dreadful")."""
 
 import keras
 import numpy as np
@@ -49,4 +50,5 @@ def test_pretrained_tiny_beats_the_majority_class_on_sst2(
     )
     # How pre-trained compares with random init at real budgets is
     # measured by `recipes/finetune_glue.py --init random`, not here.
-    assert pretrained > majority + 0.04
+    # Measured on the fixture: 0.656 (21 of 32 dev rows); chance is 0.5.
+    assert pretrained > majority + 0.08

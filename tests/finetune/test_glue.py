@@ -1,4 +1,5 @@
-"""The GLUE task registry and the TSV/CSV readers, on the real files."""
+"""The GLUE task registry and the TSV/CSV readers, on files in the GLUE
+layout (`tests/fixtures/glue`)."""
 
 import numpy as np
 import pytest
@@ -12,8 +13,8 @@ from keras_electra.finetune import tsv_task
 
 @pytest.mark.parametrize(
     "name, train_size, dev_size",
-    [("cola", 8551, 1043), ("sst2", 67349, 872), ("mrpc", 3668, 408),
-     ("rte", 2490, 277), ("stsb", 5749, 1500)],
+    [("cola", 48, 24), ("sst2", 96, 32), ("mrpc", 48, 24), ("rte", 48, 24),
+     ("stsb", 48, 24)],
 )
 def test_glue_files_read_completely(glue_dir, name, train_size, dev_size):
     task = TASKS[name]
@@ -32,14 +33,14 @@ def test_glue_files_read_completely(glue_dir, name, train_size, dev_size):
 def test_mrpc_byte_order_mark_and_quotes(glue_dir):
     # train.tsv starts with a BOM before "Quality"; quotes are plain text.
     train = load_split(TASKS["mrpc"], "train", glue_dir)
-    assert train.texts[0][0].startswith("Amrozi accused his brother")
-    assert '" the witness "' in train.texts[0][0]
+    assert train.texts[0][0].startswith("Mara told the council")
+    assert '" the old bridge is safe "' in train.texts[0][0]
     assert train.labels[0] == 1
 
 
 def test_cola_has_no_header_and_rte_maps_string_labels(glue_dir):
     cola = load_split(TASKS["cola"], "train", glue_dir)
-    assert cola.texts[0][0].startswith("Our friends won't buy this analysis")
+    assert cola.texts[0][0].startswith("Our neighbours painted the garden gate")
     rte = load_split(TASKS["rte"], "dev", glue_dir)
     assert rte.labels[0] == TASKS["rte"].labels.index("not_entailment")
 

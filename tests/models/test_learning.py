@@ -18,17 +18,19 @@ TRAIN_STEPS = 30
 
 
 @pytest.fixture(scope="module")
-def english_batches(shared_data, tmp_path_factory):
-    """48 masked batches of Gutenberg prose, WordPiece-tokenized (30522 ids)."""
+def english_batches(tmp_path_factory):
+    """48 masked batches of the bundled Gutenberg prose, WordPiece-tokenized
+    with the bundled uncased vocab (30522 ids)."""
+    from keras_electra.data import DEFAULT_CORPUS
     from keras_electra.data import pretraining_dataset
 
-    with open(shared_data / "corpus" / "gutenberg_en_10mb.txt", encoding="utf-8") as f:
+    with open(DEFAULT_CORPUS, encoding="utf-8") as f:
         lines = list(itertools.islice(f, 2000, 2500))
     corpus = tmp_path_factory.mktemp("corpus") / "english.txt"
     corpus.write_text("".join(lines), encoding="utf-8")
     dataset = pretraining_dataset(
         str(corpus),
-        vocab=shared_data / "vocab" / "uncased_vocab.txt",
+        vocab=None,
         sequence_length=SEQUENCE_LENGTH,
         batch_size=BATCH_SIZE,
         seed=0,

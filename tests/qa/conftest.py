@@ -1,4 +1,5 @@
-"""Fixtures of the QA tests: the bundled SQuAD 2.0 sample and its split."""
+"""Fixtures of the QA tests: the project's SQuAD 2.0-format sample
+(`tests/fixtures/squad`) and its split."""
 
 import pathlib
 import sys
@@ -7,13 +8,13 @@ import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-SAMPLE = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0-sample.json"
+SAMPLE = ROOT / "tests" / "fixtures" / "squad" / "dev-v2.0-sample.json"
 
 
 @pytest.fixture(scope="session")
 def sample_path():
-    if not SAMPLE.is_file():
-        pytest.fail(f"{SAMPLE} is missing: tests need ../shared/data.")
+    """8 articles, 192 questions (48 unanswerable), written for the project."""
+    assert SAMPLE.is_file(), f"SQuAD fixture missing: expected {SAMPLE}"
     return SAMPLE
 
 

@@ -11,6 +11,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
 RECIPE = ROOT / "recipes" / "finetune_squad.py"
+SAMPLE = ["--sample-split", "--sample-file",
+          str(ROOT / "tests" / "fixtures" / "squad" / "dev-v2.0-sample.json")]
 
 
 def run_recipe(*args):
@@ -29,12 +31,14 @@ def run_recipe(*args):
 @pytest.mark.parametrize("args, message", [
     ([], "give --train and --dev, or --sample-split"),
     (["--train", "missing.json", "--dev", "missing.json"], "--train 'missing.json' does not exist"),
-    (["--sample-split", "--version", "3.0"], "invalid choice: '3.0'"),
-    (["--sample-split", "--seq-len", "40", "--max-query-length", "64"], "leaves no room"),
-    (["--sample-split", "--doc-stride", "0"], "must be positive"),
-    (["--sample-split", "--seeds", "1,x"], "comma-separated integers"),
-    (["--sample-split", "--init", "runs/none"], "--init 'runs/none' does not exist"),
-    (["--sample-split", "--train", "a.json"], "--sample-split replaces"),
+    (["--sample-split"], "--sample-split needs --sample-file"),
+    (["--sample-split", "--sample-file", "none.json"], "--sample-file 'none.json' does not exist"),
+    ([*SAMPLE, "--version", "3.0"], "invalid choice: '3.0'"),
+    ([*SAMPLE, "--seq-len", "40", "--max-query-length", "64"], "leaves no room"),
+    ([*SAMPLE, "--doc-stride", "0"], "must be positive"),
+    ([*SAMPLE, "--seeds", "1,x"], "comma-separated integers"),
+    ([*SAMPLE, "--init", "runs/none"], "--init 'runs/none' does not exist"),
+    ([*SAMPLE, "--train", "a.json"], "--sample-split replaces"),
 ])
 def test_bad_flags_fail_in_one_line_without_tensorflow(args, message):
     result = run_recipe(*args)

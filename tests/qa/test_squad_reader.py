@@ -10,20 +10,29 @@ from keras_electra.qa.squad import split_by_article
 
 
 def test_the_sample_has_the_documented_questions(sample, sample_path):
-    assert len(sample) == 1407
-    assert sum(e.is_impossible for e in sample) == 702
-    assert len(load_squad(sample_path, "1.1")) == 705
+    assert len(sample) == 192
+    assert sum(e.is_impossible for e in sample) == 48
+    assert len(load_squad(sample_path, "1.1")) == 144
     first = sample[0]
-    assert first.qid == "56ddde6b9a695914005b9628"
-    assert [a.text for a in first.answers] == ["France"] * 4
+    assert first.qid == "fx0001"
+    assert [a.text for a in first.answers] == ["Henrike Fenner", "Fenner"]
     assert all(first.context[a.start:a.end] == a.text for a in first.answers)
     assert all(not e.answers for e in sample if e.is_impossible)
 
 
-def test_split_keeps_articles_whole_and_is_deterministic(sample):
+def test_the_shared_sample_has_the_documented_questions(shared_data):
+    """Optional: the full SQuAD 2.0 dev sample of `../shared/data`."""
+    sample = load_squad(shared_data / "squad" / "dev-v2.0-sample.json")
+    assert (len(sample), sum(e.is_impossible for e in sample)) == (1407, 702)
     train, evaluation = split_by_article(sample)
     assert (len(train), len(evaluation)) == (1160, 247)
     assert {e.title for e in evaluation} == {"Victoria_(Australia)"}
+
+
+def test_split_keeps_articles_whole_and_is_deterministic(sample):
+    train, evaluation = split_by_article(sample)
+    assert (len(train), len(evaluation)) == (144, 48)
+    assert {e.title for e in evaluation} == {"Fenwick", "Ostrava_Ridge"}
     assert not {e.title for e in train} & {e.title for e in evaluation}
     assert split_by_article(list(sample)) == (train, evaluation)
 

@@ -14,7 +14,7 @@ from run_output import one_line_error
 
 REPO = Path(__file__).resolve().parents[2]
 COMPARE = REPO / "recipes" / "compare_objectives.py"
-GLUE = REPO.parent / "shared" / "data" / "glue"
+GLUE = REPO / "tests" / "fixtures" / "glue"
 
 # ~6 tiny ELECTRA steps (seq 32, batch 8) and ~10 MLM steps; fine-tuning on
 # 16 SST-2 rows.

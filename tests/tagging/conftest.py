@@ -1,5 +1,5 @@
 """Fixtures of the tagging tests: a `tiny` tagger trained from random init
-on a slice of CoNLL-2000, exported once per session, and its export's
+on the CoNLL-2000-format fixture, exported once per session, and its export's
 outputs from a fresh TensorFlow process (`tagging_serve_helper.py`)."""
 
 import json
@@ -32,7 +32,8 @@ class Trained:
 
 @pytest.fixture(scope="session")
 def conll2000():
-    assert CONLL2000.is_dir(), f"shared CoNLL-2000 data missing: expected {CONLL2000}"
+    """`tests/fixtures/conll2000`: chunk-tagged sentences written for the project."""
+    assert CONLL2000.is_dir(), f"CoNLL-2000 fixture missing: expected {CONLL2000}"
     return CONLL2000
 
 

@@ -1,11 +1,21 @@
-"""The CoNLL reader: real CoNLL-2000 files and bad input."""
+"""The CoNLL reader: CoNLL-2000-format files and bad input."""
 
 import pytest
 
 from keras_electra.tagging.conll import read_conll
 
 
+def test_conll2000_format_fixture_reads_completely(conll2000):
+    train = read_conll(conll2000 / "train.txt")
+    test = read_conll(conll2000 / "test.txt")
+    assert (len(train), len(test)) == (240, 60)
+    assert (train.num_words, test.num_words) == (2422, 618)
+    assert train.words[0][:4] == ["the", "builds", "works", "that"]
+    assert train.tags[0][:4] == ["B-NP", "I-NP", "B-VP", "B-NP"]
+
+
 def test_conll2000_files_hold_the_documented_sentences(shared_data):
+    """Optional: the full CoNLL-2000 files of `../shared/data`."""
     train = read_conll(shared_data / "conll2000" / "train.txt")
     test = read_conll(shared_data / "conll2000" / "test.txt")
     assert (len(train), len(test)) == (8936, 2012)

@@ -1,5 +1,5 @@
-"""A tagger trained from random init learns chunking: on a CoNLL-2000 test
-slice it beats the most-frequent-tag-per-word baseline's span F1."""
+"""A tagger trained from random init learns chunking: on the CoNLL-2000-format
+fixture's test file it beats the most-frequent-tag-per-word baseline's span F1."""
 
 import collections
 
@@ -43,4 +43,6 @@ def test_random_init_tagger_beats_the_most_frequent_tag_baseline(trained, conll2
         f"{100 * baseline['f1']:.2f} on {TEST_SENTENCES} test sentences"
     )
     assert baseline["f1"] > 0.5  # The baseline is a real one.
-    assert model["f1"] > baseline["f1"]
+    # Measured on the fixture: 91.3 vs 78.5; the baseline cannot tell the
+    # noun "plans" from the verb, nor tag the test file's unseen words.
+    assert model["f1"] > baseline["f1"] + 0.05
