@@ -78,6 +78,9 @@ def build_parser():
     from keras_electra.tagging.command import add_tag_parser
 
     add_tag_parser(commands, parser)
+    from keras_electra.export.command import add_export_parser
+
+    add_export_parser(commands, parser)
     return parser
 
 
@@ -277,6 +280,10 @@ def main(argv=None):
             from keras_electra.qa.command import answer
 
             return answer(args, prog=PROG)
+        if args.command == "export":
+            from keras_electra.export.command import export
+
+            return export(args, prog=PROG)
         if args.command == "tag":
             from keras_electra.tagging.command import tag
 

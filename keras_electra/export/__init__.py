@@ -1,37 +1,33 @@
-"""SavedModel export for TF Serving, with the tokenizer inside the graph.
+"""Exports: TF Serving SavedModels, LiteRT files and ONNX graphs.
 
 `export_discriminator` and `export_classifier` write
 `saved_models/<name>/<version>/` with text signatures (`serving_default`,
 `encode`) and token-level ones (`predict_token_ids`, `encode_token_ids`);
 `write_models_config` keeps the model server's `--model_config_file` in step.
 Loading an export in Python needs `import tensorflow_text` first (it
-registers the tokenizer ops); `load_exported` does that.
+registers the tokenizer ops); `load_exported` does that. `export_portable`
+converts a SavedModel's token-level signatures to LiteRT or ONNX.
+
+Names are imported on first use, so the command line can check its flags
+before TensorFlow loads.
 """
 
-from keras_electra.export.ops import ALLOWED_TF_TEXT_OPS
-from keras_electra.export.ops import disallowed_ops
-from keras_electra.export.ops import graph_ops
-from keras_electra.export.saved_model import METADATA_FILE
-from keras_electra.export.saved_model import export_classifier
-from keras_electra.export.saved_model import export_discriminator
-from keras_electra.export.saved_model import latest_version
-from keras_electra.export.saved_model import next_version
-from keras_electra.export.saved_model import read_metadata
-from keras_electra.export.serving import load_exported
-from keras_electra.export.serving import write_models_config
-from keras_electra.preprocessing import ElectraPreprocessor
+from keras_electra.lazy import lazy_attributes
 
-__all__ = [
-    "ALLOWED_TF_TEXT_OPS",
-    "ElectraPreprocessor",
-    "METADATA_FILE",
-    "disallowed_ops",
-    "export_classifier",
-    "export_discriminator",
-    "graph_ops",
-    "latest_version",
-    "load_exported",
-    "next_version",
-    "read_metadata",
-    "write_models_config",
-]
+_EXPORTS = {
+    "ALLOWED_TF_TEXT_OPS": "keras_electra.export.ops",
+    "disallowed_ops": "keras_electra.export.ops",
+    "graph_ops": "keras_electra.export.ops",
+    "METADATA_FILE": "keras_electra.export.saved_model",
+    "export_classifier": "keras_electra.export.saved_model",
+    "export_discriminator": "keras_electra.export.saved_model",
+    "latest_version": "keras_electra.export.saved_model",
+    "next_version": "keras_electra.export.saved_model",
+    "read_metadata": "keras_electra.export.saved_model",
+    "load_exported": "keras_electra.export.serving",
+    "write_models_config": "keras_electra.export.serving",
+    "ElectraPreprocessor": "keras_electra.preprocessing",
+    "export_portable": "keras_electra.export.portable",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)

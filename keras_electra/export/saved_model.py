@@ -208,7 +208,7 @@ def export_classifier(
             return {"score": ops.reshape(logits, (-1,))}
         return {
             "probabilities": ops.softmax(logits, axis=-1),
-            "label_id": ops.cast(ops.argmax(logits, axis=-1), "int32"),
+            "label_id": label_ids(logits),
         }
 
     def text_outputs(outputs, inputs, packer):
@@ -444,6 +444,17 @@ def check_sequence_length(encoder, sequence_length):
             f"sequence_length={sequence_length} exceeds the model's "
             f"max_sequence_length={encoder.max_sequence_length}."
         )
+
+
+def label_ids(logits):
+    """int32 argmax over the last axis, in ops LiteRT has built in.
+
+    Keras' TensorFlow `argmax` maps -0.0 below +0.0 with bitwise ops that
+    LiteRT lacks; plain `tf.argmax` differs only on exact ties.
+    """
+    if keras.backend.backend() == "tensorflow":
+        return tf.argmax(logits, axis=-1, output_type=tf.int32)
+    return ops.cast(ops.argmax(logits, axis=-1), "int32")
 
 
 def token_input_spec(sequence_length):

@@ -41,6 +41,7 @@ from keras_electra.export.saved_model import check_sequence_length
 from keras_electra.export.saved_model import checked_version
 from keras_electra.export.saved_model import export_backend
 from keras_electra.export.saved_model import export_record
+from keras_electra.export.saved_model import label_ids
 from keras_electra.export.saved_model import token_input_spec
 from keras_electra.export.saved_model import write_version
 from keras_electra.preprocessing import MODEL_INPUTS
@@ -130,7 +131,7 @@ def export_tagger(
             "padding_mask": padding_mask,
         }
         logits = ops.cast(tagger(inputs, training=False), "float32")
-        return {"logits": logits, "tag_ids": ops.cast(ops.argmax(logits, axis=-1), "int32")}
+        return {"logits": logits, "tag_ids": label_ids(logits)}
 
     # The model function first: under JAX, `add_endpoint` converts it.
     predict_ids = archive.add_endpoint(
