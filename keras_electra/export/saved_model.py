@@ -338,7 +338,7 @@ def _export(
 
     archive = keras.export.ExportArchive()
     for layer in layers:
-        archive.track(layer)
+        track_model(archive, layer)
     # The token-level signatures take exactly `sequence_length` columns:
     # jax2tf cannot convert the position embedding for a symbolic length,
     # and one fixed shape keeps both backends' exports alike.
@@ -444,6 +444,19 @@ def check_sequence_length(encoder, sequence_length):
             f"sequence_length={sequence_length} exceeds the model's "
             f"max_sequence_length={encoder.max_sequence_length}."
         )
+
+
+def track_model(archive, model):
+    """Tracks a Keras model in an `ExportArchive` so each weight is saved once.
+
+    On TensorFlow the endpoints' traced functions capture the variables
+    themselves, and `archive.track(model)` would store every weight a second
+    time (keras-team/keras#23553: twice the SavedModel's size on disk and
+    its variables' memory in the model server). Under JAX the model must be
+    tracked: jax2tf binds the tracked variables.
+    """
+    if keras.backend.backend() != "tensorflow":
+        archive.track(model)
 
 
 def label_ids(logits):

@@ -38,6 +38,7 @@ from keras_electra.export.saved_model import checked_version
 from keras_electra.export.saved_model import export_backend
 from keras_electra.export.saved_model import export_record
 from keras_electra.export.saved_model import token_input_spec
+from keras_electra.export.saved_model import track_model
 from keras_electra.export.saved_model import write_version
 from keras_electra.qa.features import QAFeaturizer
 from keras_electra.qa.features import clean_text
@@ -102,7 +103,7 @@ def export_question_answerer(model, base_path, *, vocab=None, sequence_length=38
     answerability = model.answerability
 
     archive = keras.export.ExportArchive()
-    archive.track(model)
+    track_model(archive, model)
     token_spec = token_input_spec(sequence_length)
 
     def predict(token_ids, segment_ids, padding_mask):

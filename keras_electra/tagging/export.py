@@ -43,6 +43,7 @@ from keras_electra.export.saved_model import export_backend
 from keras_electra.export.saved_model import export_record
 from keras_electra.export.saved_model import label_ids
 from keras_electra.export.saved_model import token_input_spec
+from keras_electra.export.saved_model import track_model
 from keras_electra.export.saved_model import write_version
 from keras_electra.preprocessing import MODEL_INPUTS
 from keras_electra.tagging.windows import MAX_PIECES_PER_WORD
@@ -121,7 +122,7 @@ def export_tagger(
     )
 
     archive = keras.export.ExportArchive()
-    archive.track(tagger)
+    track_model(archive, tagger)
     token_spec = token_input_spec(sequence_length)
 
     def predict(token_ids, segment_ids, padding_mask):

@@ -262,3 +262,21 @@ def test_classifier_signatures(exports):
     assert {k: _spec(v) for k, v in regression.outputs.items()} == {
         "score": ("float32", (-1,))
     }
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_every_weight_is_stored_once(exports, backend):
+    # Keras' ExportArchive stores a tracked model's weights twice on
+    # TensorFlow (keras-team/keras#23553); the exports must not.
+    import tensorflow as tf
+
+    import keras_electra
+
+    config = keras_electra.ElectraConfig.from_preset("tiny", **helpers.TINY)
+    pretrainer = keras_electra.ElectraPretrainer(config, seed=0)
+    exported = (pretrainer.discriminator.count_params()
+                + pretrainer.discriminator_head.count_params())
+    checkpoint = exports.version(f"electra_{backend}") / "variables" / "variables"
+    stored = [int(np.prod(shape)) for name, shape in tf.train.list_variables(str(checkpoint))
+              if "VARIABLE_VALUE" in name]
+    assert exported <= sum(stored) < 1.01 * exported, (sum(stored), exported)
