@@ -5,11 +5,6 @@ import json
 
 from keras_electra.presets import get_preset
 
-# Fields of older versions that `from_dict` / `from_json` drop: the masking
-# settings moved to the data pipeline (`keras_electra.data.mask_tokens`;
-# each preset's `pretraining["mask_rate"]`).
-RETIRED_FIELDS = frozenset({"mask_rate"})
-
 # The values of `ElectraConfig.activation`: exact (erf) gelu, and the tanh
 # approximation that keras-hub's `ElectraBackbone` uses.
 ACTIVATIONS = ("gelu", "gelu_approximate")
@@ -21,8 +16,7 @@ class ElectraConfig:
 
     The masking settings (`mask_rate`, ...) are not part of the model: they
     belong to the data (`keras_electra.data.mask_tokens`, and each
-    preset's `pretraining["mask_rate"]`). JSON written by older versions,
-    which held `mask_rate`, still loads.
+    preset's `pretraining["mask_rate"]`).
 
     Build one from a named preset (`tiny`, `small`, `base`, `large`) with
     `ElectraConfig.from_preset(name, **overrides)`; every field can be
@@ -149,12 +143,7 @@ class ElectraConfig:
 
     @classmethod
     def from_dict(cls, values):
-        """The config of `values`, e.g. a `to_dict()` or an older run's JSON.
-
-        Fields that older versions held and that are now settings of the
-        data are dropped (`mask_rate`: pass it to the data pipeline).
-        """
-        values = {k: v for k, v in values.items() if k not in RETIRED_FIELDS}
+        """The config of `values` (a `to_dict()`); unknown fields are an error."""
         unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise ValueError(

@@ -47,8 +47,7 @@ class TextNormalization:
 
         Args:
             record: dict that may hold `lower_case` and `strip_accents`
-                (older runs may lack `strip_accents`: it then follows
-                `lower_case`).
+                (a missing `strip_accents` follows `lower_case`).
             default: `TextNormalization` used when `record` holds neither;
                 defaults to the uncased normalization.
         """

@@ -53,26 +53,6 @@ CONVERTED_HEAD_FILE = "electra_discriminator_head.npz"
 CONVERTED_STEP = 0
 
 
-def upgraded_settings(settings):
-    """`run.json` settings in the current spelling (older runs upgraded).
-
-    Older runs wrote `seq_len` (now `sequence_length`), kept `mask_rate` in
-    the model config (now a data setting) and may lack `strip_accents`.
-    """
-    settings = dict(settings or {})
-    if "seq_len" in settings:
-        settings.setdefault("sequence_length", settings.pop("seq_len"))
-    config = settings.get("config")
-    if isinstance(config, dict) and "mask_rate" in config:
-        config = dict(config)
-        settings.setdefault("mask_rate", config.pop("mask_rate"))
-        settings["config"] = config
-    if "lower_case" in settings:
-        normalization = TextNormalization.from_record(settings)
-        settings.update(normalization.to_record())
-    return settings
-
-
 class RunDirectory:
     """A pre-training run directory (`recipes/pretrain.py --model-dir`).
 
@@ -185,7 +165,6 @@ class RunDirectory:
                 raise ValueError("not a JSON object")
         except (OSError, ValueError) as e:
             raise ValueError(f"unreadable '{path}': {e}") from None
-        record["settings"] = upgraded_settings(record.get("settings"))
         return record
 
     def settings(self):

@@ -6,7 +6,6 @@ import pytest
 
 from keras_electra import RunDirectory
 from keras_electra import TextNormalization
-from keras_electra.run_directory import upgraded_settings
 
 
 def _write(path, record):
@@ -23,16 +22,6 @@ def test_paths_are_named_once_and_checkpoints_by_step(tmp_path):
         (tmp_path / "checkpoints" / f"step-{step:08d}.weights.h5").write_bytes(b"")
     assert run.latest_checkpoint().endswith("step-00000100.weights.h5")
     assert len(run.checkpoints()) == 3
-
-
-def test_old_settings_are_read_in_the_current_spelling():
-    old = {"seq_len": 64, "lower_case": False,
-           "config": {"num_layers": 2, "mask_rate": 0.25}}
-    settings = upgraded_settings(old)
-    assert settings["sequence_length"] == 64 and "seq_len" not in settings
-    assert settings["mask_rate"] == 0.25 and "mask_rate" not in settings["config"]
-    assert settings["strip_accents"] is False  # Followed lower_case then.
-    assert old["config"]["mask_rate"] == 0.25  # The input is left alone.
 
 
 def test_recorded_normalization_and_vocab_are_read_back(tmp_path):

@@ -326,16 +326,9 @@ def _read_prepared(source, vocab, sequence_length, normalization,
 
 
 def prepared_settings(settings):
-    """The settings of a prepared directory, in today's keys.
-
-    Directories prepared before the rename record `seq_len`; it reads as
-    `sequence_length`. The normalization is rewritten by
-    `TextNormalization.to_record()` (`strip_accents` follows `lower_case`
-    when an old record lacks it).
-    """
+    """The settings of a prepared directory, its normalization spelled out
+    by `TextNormalization.to_record()`."""
     settings = dict(settings)
-    if "sequence_length" not in settings and "seq_len" in settings:
-        settings["sequence_length"] = settings.pop("seq_len")
     if "lower_case" in settings or "strip_accents" in settings:
         settings.update(TextNormalization.from_record(settings).to_record())
     return settings

@@ -23,8 +23,8 @@ truncated: `split_long_sentence` cuts them into consecutive pieces of at most
 sentence end (`.`, `!`, `?`), else between words, in the back half of each
 window. The pieces are packed in order as sentences of the document, and
 when an example is full in the middle of a piece the rest of it (and any
-sentences after it) start the next example instead of being dropped. A
-corpus whose lines all fit packs exactly as before.
+sentences after it) start the next example instead of being dropped. Lines
+that fit are packed whole, as the original does.
 
 Random choices use a generator seeded per document (by `seed` and the ids
 of the document's first sentence), so the examples of a document are the

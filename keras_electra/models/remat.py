@@ -55,7 +55,7 @@ def rematerialize(layer):
     """Makes `layer` recompute its activations in the backward pass.
 
     Replaces the instance's `call`; variables, names and outputs are
-    unchanged, so weights and checkpoints load as before.
+    unchanged, so the same weights and checkpoints load with or without it.
 
     Args:
         layer: a built `keras.layers.Layer`.

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import keras_electra.data as kd
-from keras_electra import TextNormalization
 
 
 def _examples(ds):
@@ -76,44 +75,6 @@ def test_reads_original_electra_tfrecords(tmp_path, vocab):
     (example,) = _examples(kd.packed_dataset([path], vocab, 8))
     for got, want in zip(example, (token_ids, segment_ids, padding_mask)):
         np.testing.assert_array_equal(got, want)
-
-
-def _as_old_prepared_dir(out):
-    """Rewrites a prepared dir's records as the code before the rename did."""
-    for name in ("settings.json", "prepared.json"):
-        record = json.loads((out / name).read_text())
-        settings = record["settings"] if name == "prepared.json" else record
-        settings["seq_len"] = settings.pop("sequence_length")
-        (out / name).write_text(json.dumps(record))
-
-
-def test_old_prepared_dirs_with_seq_len_still_read_and_resume(tmp_path, small_corpus, vocab):
-    out = tmp_path / "prepared"
-    first = kd.prepare_pretraining_data([small_corpus], out, sequence_length=64, split_bytes=100_000)
-    assert {k: first["settings"][k] for k in ("lower_case", "strip_accents")} == {
-        "lower_case": True, "strip_accents": True
-    }
-    original = _examples(kd.packed_dataset(out, vocab, 64))
-    _as_old_prepared_dir(out)
-    _assert_same_examples(original, _examples(kd.packed_dataset(out, vocab, 64)))
-    with pytest.raises(kd.DataError, match="has sequence_length=64, not 32"):
-        kd.packed_dataset(out, vocab, 32)
-    cased = TextNormalization(lower_case=False)
-    with pytest.raises(kd.DataError, match="made with lower_case=True, strip_accents=True"):
-        kd.packed_dataset(out, vocab, 64, normalization=cased)
-    # The same settings resume the old run; other ones are refused as before.
-    resumed = kd.prepare_pretraining_data([small_corpus], out, sequence_length=64, split_bytes=100_000)
-    assert resumed["shards"] == first["shards"]
-    with pytest.raises(kd.DataError, match=r"other settings \(lower_case, strip_accents\)"):
-        kd.prepare_pretraining_data(
-            [small_corpus], out, sequence_length=64, normalization=cased, split_bytes=100_000
-        )
-    keep_accents = TextNormalization(lower_case=True, strip_accents=False)
-    with pytest.raises(kd.DataError, match=r"other settings \(strip_accents\)"):
-        kd.prepare_pretraining_data(
-            [small_corpus], out, sequence_length=64, normalization=keep_accents,
-            split_bytes=100_000,
-        )
 
 
 def test_run_started_before_long_line_splitting_is_not_resumed(tmp_path, small_corpus):

@@ -137,7 +137,7 @@ def build(out):
             os.path.join(run_dir, "checkpoints", "step-00000010.weights.h5")
         )
         settings = {
-            "config": config.to_dict(), "seq_len": SEQ_LEN, "lower_case": True,
+            "config": config.to_dict(), "sequence_length": SEQ_LEN, "lower_case": True,
             "strip_accents": True, "vocab": None,
         }
         with open(os.path.join(run_dir, "run.json"), "w") as f:

@@ -42,16 +42,6 @@ def test_mask_rate_is_a_data_setting_not_a_model_field():
     assert get_preset("small").pretraining["mask_rate"] == 0.15
 
 
-def test_old_electra_config_json_with_mask_rate_still_loads():
-    config = ElectraConfig.from_preset("large", dropout=0.0)
-    old = dict(config.to_dict(), mask_rate=0.25)
-    assert ElectraConfig.from_json(json.dumps(old)) == config
-    assert ElectraConfig.from_dict(old) == config
-    # Other unknown fields are still an error.
-    with pytest.raises(ValueError, match="hidden_size"):
-        ElectraConfig.from_dict(dict(old, hidden_size=3))
-
-
 def test_any_field_can_be_overridden_and_round_trips_through_json():
     config = ElectraConfig.from_preset("small", dropout=0.0, vocabulary_size=8000)
     assert (config.dropout, config.vocabulary_size) == (0.0, 8000)

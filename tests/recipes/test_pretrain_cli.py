@@ -3,7 +3,6 @@
 import dataclasses
 import json
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,9 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from keras_electra import RunDirectory
-from keras_electra import TextNormalization
-from keras_electra.finetune import load_encoder
 from keras_electra.pretrain.config import PretrainConfig
 from run_output import last_interval
 from run_output import one_line_error
@@ -225,38 +221,3 @@ def test_an_incompatible_model_dir_is_refused_and_left_alone(
     (tmp_path / "other" / "notes.txt").write_text("mine")
     result = run_pretrain(*fast_flags, "--model-dir", tmp_path / "other", cwd=tmp_path)
     one_line_error(result, "is not empty and holds no run.json")
-
-
-def _in_the_old_spelling(record):
-    """A run record as versions before the run-directory module wrote it:
-    `seq_len`, `mask_rate` inside the model config, no `strip_accents`."""
-    settings = dict(record["settings"])
-    settings["seq_len"] = settings.pop("sequence_length")
-    settings["config"] = {**settings["config"], "mask_rate": settings.pop("mask_rate")}
-    settings.pop("strip_accents")
-    return {**record, "settings": settings}
-
-
-def test_a_run_directory_in_the_old_layout_resumes_and_loads(
-    finished_run, fast_flags, run_pretrain, tmp_path
-):
-    old = tmp_path / "old_run"
-    shutil.copytree(finished_run["model_dir"], old)
-    for name in ("run.json", "electra_run.json"):
-        record = json.loads((old / name).read_text())
-        (old / name).write_text(json.dumps(_in_the_old_spelling(record)))
-    run = RunDirectory(old)
-    (old / "electra_discriminator.keras").unlink()  # Now read the checkpoint.
-    assert run.sequence_length() == 64 and "mask_rate" not in run.model_config()
-    assert run.normalization() == TextNormalization(lower_case=True)
-    loaded = load_encoder(old)
-    assert loaded.source.endswith("step-00000008.weights.h5")
-    assert loaded.normalization == TextNormalization(lower_case=True)
-    assert loaded.encoder.num_layers == 2
-
-    result = run_pretrain(
-        *fast_flags, "--model-dir", old, "--export-dir", tmp_path / "export",
-        "--no-demo", cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "is already at step 8 (--steps 8); nothing to train" in result.stdout
