@@ -356,4 +356,3 @@ def _max_length(model):
             "classifier"
         )
     return model.max_sequence_length
-
