@@ -1,4 +1,4 @@
-"""Pre-training from Python: the README's `keras_electra.pretrain.pretrain`
+"""Pre-training from Python: docs/pretraining.md's `keras_electra.pretrain.pretrain`
 example, run as written in a fresh process."""
 
 import re
@@ -12,10 +12,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def readme_pretrain_example():
-    """The README's Python block that calls `pretrain(...)`."""
-    blocks = re.findall(r"```python\n(.*?)```", (REPO / "README.md").read_text(), re.S)
+    """docs/pretraining.md's Python block that calls `pretrain(...)`."""
+    blocks = re.findall(r"```python\n(.*?)```", (REPO / "docs" / "pretraining.md").read_text(), re.S)
     matches = [b for b in blocks if "from keras_electra.pretrain import" in b]
-    assert len(matches) == 1, "the README has one pretrain() example"
+    assert len(matches) == 1, "docs/pretraining.md has one pretrain() example"
     return matches[0]
 
 
