@@ -1,4 +1,4 @@
-"""`RunDirectory`: one owner of a run's file names, reading old layouts."""
+"""`RunDirectory`: one owner of a run's file names and recorded settings."""
 
 import json
 

@@ -1,7 +1,6 @@
 """`.keras` archives and weight checkpoints of the pretrainer and its towers."""
 
 import json
-import zipfile
 
 import keras
 import numpy as np
@@ -40,32 +39,6 @@ def test_keras_archive_round_trip_gives_identical_outputs(
     assert isinstance(restored, ElectraPretrainer)
     assert restored.config == pretrainer.config
     _assert_same_outputs(before, _outputs_with_seed_state(restored, batch, state))
-
-
-def test_pretrainer_archive_of_an_older_version_with_mask_rate_still_loads(
-    tiny_config, make_batch, tmp_path
-):
-    # Older versions kept `mask_rate` in the model's ElectraConfig; write
-    # it back into a fresh archive's config.json, as they saved it.
-    pretrainer = ElectraPretrainer(tiny_config, seed=3)
-    new_path, old_path = tmp_path / "new.keras", tmp_path / "old.keras"
-    pretrainer.save(new_path)
-    with zipfile.ZipFile(new_path) as new, zipfile.ZipFile(old_path, "w") as old:
-        for item in new.infolist():
-            data = new.read(item.filename)
-            if item.filename == "config.json":
-                archived = json.loads(data)
-                archived["config"]["config"]["mask_rate"] = 0.15
-                data = json.dumps(archived)
-            old.writestr(item, data)
-    restored = keras.models.load_model(old_path)
-    assert restored.config == tiny_config
-    batch = make_batch(vocabulary_size=tiny_config.vocabulary_size)
-    state = _numpy(pretrainer.seed_generator.state)
-    _assert_same_outputs(
-        _outputs_with_seed_state(pretrainer, batch, state),
-        _outputs_with_seed_state(restored, batch, state),
-    )
 
 
 def test_embeddings_are_still_tied_after_reload(tiny_config, tmp_path):
