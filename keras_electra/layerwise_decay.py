@@ -36,8 +36,9 @@ def layerwise_learning_rate_multipliers(model, decay):
     """Per-variable learning-rate multipliers of layer-wise decay.
 
     Args:
-        model: an `ElectraClassifier` (or any model with an `encoder`
-            attribute holding an `ElectraEncoder`), or an `ElectraEncoder`.
+        model: an `ElectraClassifier` or a task (any model with an
+            `encoder` or keras-hub `backbone` attribute holding an
+            `ElectraEncoder`), or an `ElectraEncoder`.
             Trainable variables outside the encoder belong to the head.
         decay: float in (0, 1]. Factor per layer, from the top.
 
@@ -56,7 +57,7 @@ def layerwise_learning_rate_multipliers(model, decay):
     """
     if not 0.0 < decay <= 1.0:
         raise ValueError(f"layer-wise decay must be in (0, 1], got {decay!r}")
-    encoder = getattr(model, "encoder", model)
+    encoder = getattr(model, "backbone", None) or getattr(model, "encoder", model)
     num_layers = len(encoder.transformer_layers)
     groups = [(encoder.embeddings, num_layers + 1)]
     if encoder.embeddings_projection is not None:

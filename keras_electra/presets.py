@@ -144,3 +144,22 @@ def preset_of_shape(num_layers, hidden_dim):
         ):
             return preset.name
     return None
+
+
+def finetuning_defaults(encoder):
+    """The fine-tuning `learning_rate` and `layer_decay` that suit `encoder`.
+
+    A preset's own shape gives that preset's (`tiny` included); other
+    encoders go by width, as the original sizes: up to 256 small, up to 768
+    base, larger large.
+
+    Example:
+    ```python
+    finetuning_defaults(encoder)  # {"learning_rate": 3e-4, "layer_decay": 0.8}
+    ```
+    """
+    name = preset_of_shape(encoder.num_layers, encoder.hidden_dim)
+    if name is None:
+        name = "small" if encoder.hidden_dim <= 256 else (
+            "base" if encoder.hidden_dim <= 768 else "large")
+    return dict(get_preset(name).finetuning)

@@ -36,6 +36,7 @@ _EXPORTS = {
     "SPECIAL_TOKENS": "keras_electra.data.vocab",
     "Vocab": "keras_electra.data.vocab",
     "load_vocab": "keras_electra.data.vocab",
+    "vocab_from_tokens": "keras_electra.data.vocab",
 }
 
 __all__ = sorted(_EXPORTS)

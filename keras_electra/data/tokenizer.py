@@ -190,5 +190,8 @@ def cached_tokenizer(vocab, normalization=None):
     normalization = as_normalization(normalization)
     key = (vocab.sha256, normalization)
     if key not in _SHARED:
-        _SHARED[key] = WordPieceTokenizer(vocab, normalization)
+        # Outside any graph being traced (a tf.data map may ask first), so
+        # the tokenizer's constants outlive that trace.
+        with tf.init_scope():
+            _SHARED[key] = WordPieceTokenizer(vocab, normalization)
     return _SHARED[key]

@@ -101,18 +101,48 @@ def load_vocab(path=None, vocabulary_size=None):
     path = os.fspath(DEFAULT_VOCAB if path is None else path)
     if not os.path.isfile(path):
         raise DataError(f"vocab file '{path}' does not exist")
-    tokens = _read_tokens(path)
-    missing = [t for t in SPECIAL_TOKENS if t not in set(tokens)]
+    return vocab_from_tokens(_read_tokens(path), path, vocabulary_size)
+
+
+def vocab_from_tokens(tokens, source="<list>", vocabulary_size=None):
+    """A `Vocab` of tokens already in memory, validated like a file's.
+
+    Args:
+        tokens: sequence of str, in id order.
+        source: str. Where they came from, for errors and `Vocab.path`.
+        vocabulary_size: int. When given, the exact number of tokens.
+
+    Returns:
+        A `Vocab`.
+
+    Raises:
+        DataError: for an empty or repeated token, a missing special token
+            or the wrong size, naming `source`.
+
+    Example:
+    ```python
+    vocab_from_tokens(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a"])
+    ```
+    """
+    tokens = [str(token) for token in tokens]
+    seen = set()
+    for index, token in enumerate(tokens):
+        if not token.strip() or token != token.strip():
+            raise DataError(f"vocab '{source}' token {index} {token!r} is blank or padded")
+        if token in seen:
+            raise DataError(f"vocab '{source}' repeats token {token!r}")
+        seen.add(token)
+    missing = [t for t in SPECIAL_TOKENS if t not in seen]
     if missing:
         raise DataError(
-            f"vocab file '{path}' lacks the special token(s) {' '.join(missing)}"
+            f"vocab file '{source}' lacks the special token(s) {' '.join(missing)}"
         )
     if vocabulary_size is not None and len(tokens) != vocabulary_size:
         raise DataError(
-            f"vocab file '{path}' has {len(tokens)} tokens but the model "
+            f"vocab file '{source}' has {len(tokens)} tokens but the model "
             f"config expects vocabulary_size={vocabulary_size}"
         )
-    return Vocab(path=path, tokens=tuple(tokens))
+    return Vocab(path=os.fspath(source), tokens=tuple(tokens))
 
 
 def as_vocab(vocab, vocabulary_size=None):

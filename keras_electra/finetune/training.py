@@ -14,23 +14,7 @@ from keras_electra.layerwise_decay import layerwise_adamw
 from keras_electra.models.electra_classifier import ElectraClassifier
 from keras_electra.normalization import TextNormalization
 from keras_electra.preprocessing import ElectraPreprocessor
-from keras_electra.presets import get_preset
-from keras_electra.presets import preset_of_shape
-
-
-def size_of(encoder):
-    """The preset whose fine-tuning defaults suit `encoder`.
-
-    A preset's own shape gives that preset (`tiny` included); other encoders
-    go by width, as the original sizes: up to 256 small, up to 768 base,
-    larger large.
-    """
-    name = preset_of_shape(encoder.num_layers, encoder.hidden_dim)
-    if name is not None:
-        return name
-    if encoder.hidden_dim <= 256:
-        return "small"
-    return "base" if encoder.hidden_dim <= 768 else "large"
+from keras_electra.presets import finetuning_defaults
 
 
 @dataclasses.dataclass
@@ -75,7 +59,7 @@ class FinetuneConfig:
 
     def resolved(self, task, encoder):
         """A copy with every `None` replaced by its default."""
-        defaults = get_preset(size_of(encoder)).finetuning
+        defaults = finetuning_defaults(encoder)
         return dataclasses.replace(
             self,
             learning_rate=self.learning_rate or defaults["learning_rate"],

@@ -3,7 +3,10 @@
 import keras
 
 from keras_electra.models.task_model import ElectraTaskModel
-from keras_electra.pooling import POOLINGS
+from keras_electra.models.classification_head import ClassificationHead
+from keras_electra.models.classification_head import check_head
+from keras_electra.models.classification_head import default_loss
+from keras_electra.models.classification_head import default_metrics
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
@@ -62,57 +65,21 @@ class ElectraClassifier(ElectraTaskModel):
         **kwargs,
     ):
         self.check_encoder(encoder)
-        if pooling not in POOLINGS:
-            raise ValueError(
-                f"pooling must be one of {', '.join(POOLINGS)}; got {pooling!r}."
-            )
-        if regression and num_classes != 1:
-            raise ValueError(
-                f"A regression head has one output; got num_classes={num_classes}."
-            )
-        if not regression and num_classes < 2:
-            raise ValueError(
-                f"Classification needs num_classes >= 2, got {num_classes}; "
-                "pass regression=True for a score."
-            )
-        if label_names is not None:
-            label_names = [str(name) for name in label_names]
-            if regression or len(label_names) != num_classes:
-                raise ValueError(
-                    f"label_names has {len(label_names)} names for "
-                    f"{'a regression head' if regression else f'{num_classes} classes'}."
-                )
+        label_names = check_head(num_classes, regression, label_names, pooling)
         # === Layers ===
         head_dtype = dtype if dtype is not None else encoder.dtype_policy
-        dropout_layer = keras.layers.Dropout(
-            dropout, dtype=head_dtype, name="classifier_dropout"
-        )
-        output_dense = keras.layers.Dense(
-            num_classes, dtype=head_dtype, name="logits"
-        )
-
-        mean_pooling = None
-        if pooling == "mean":
-            mean_pooling = keras.layers.GlobalAveragePooling1D(
-                dtype=head_dtype, name="mean_pooling"
-            )
+        head = ClassificationHead(num_classes, dropout, pooling, head_dtype)
 
         # === Functional Model ===
         inputs = encoder.input
-        sequence = encoder(inputs)
-        if mean_pooling is None:
-            pooled = sequence[:, 0, :]
-        else:
-            pooled = mean_pooling(sequence, mask=inputs["padding_mask"])
-        x = dropout_layer(pooled)
-        outputs = output_dense(x)
+        outputs = head(encoder(inputs), inputs["padding_mask"])
         kwargs.setdefault("name", "electra_classifier")
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
 
         # === Config ===
         self.encoder = encoder
-        self.output_dropout = dropout_layer
-        self.output_dense = output_dense
+        self.output_dropout = head.dropout
+        self.output_dense = head.dense
         self.num_classes = num_classes
         self.regression = bool(regression)
         self.dropout = dropout
@@ -135,17 +102,9 @@ class ElectraClassifier(ElectraTaskModel):
         if optimizer == "auto":
             optimizer = self.default_optimizer()
         if loss == "auto":
-            loss = (
-                keras.losses.MeanSquaredError()
-                if self.regression
-                else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-            )
+            loss = default_loss(self.regression)
         if metrics == "auto":
-            metrics = (
-                None
-                if self.regression
-                else [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
-            )
+            metrics = default_metrics(self.regression)
         super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
     def head_config(self):

@@ -10,6 +10,14 @@ MODEL_INPUTS = ("token_ids", "segment_ids", "padding_mask")
 """The names (and order) of the encoder inputs, all `[batch, seq] int32`."""
 
 
+def valid_utf8(text):
+    """`text` as a string tensor with invalid UTF-8 replaced by U+FFFD."""
+    text = tf.convert_to_tensor(text, dtype=tf.string)
+    return tf.strings.unicode_transcode(
+        text, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
+    )
+
+
 class ElectraPreprocessor(tf.Module):
     """Raw strings (or string pairs) -> dense, padded ELECTRA inputs.
 
@@ -105,11 +113,7 @@ class ElectraPreprocessor(tf.Module):
         # <tf.RaggedTensor [[7592, 1010, 2088, 999]]>
         ```
         """
-        text = tf.convert_to_tensor(text, dtype=tf.string)
-        text = tf.strings.unicode_transcode(
-            text, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
-        )
-        return self.tokenizer.tokenize(text)
+        return self.tokenizer.tokenize(valid_utf8(text))
 
     def __call__(self, text, text_pair=None):
         """Packs strings (and their pair texts) into model inputs.

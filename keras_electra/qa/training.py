@@ -19,11 +19,10 @@ from keras_electra.data.vocab import as_vocab
 from keras_electra.finetune.seeds import SeedRuns
 from keras_electra.finetune.seeds import median_of
 from keras_electra.finetune.training import check_compatible
-from keras_electra.finetune.training import size_of
 from keras_electra.layerwise_decay import layerwise_adamw
 from keras_electra.models.electra_question_answerer import ElectraQuestionAnswerer
 from keras_electra.normalization import TextNormalization
-from keras_electra.presets import get_preset
+from keras_electra.presets import finetuning_defaults
 from keras_electra.qa import evaluation
 from keras_electra.qa import postprocess
 from keras_electra.qa.features import QAFeaturizer
@@ -73,7 +72,7 @@ class QAConfig:
 
     def resolved(self, encoder):
         """A copy with the encoder size's learning rate and decay filled in."""
-        defaults = get_preset(size_of(encoder)).finetuning
+        defaults = finetuning_defaults(encoder)
         if str(self.version) not in ("1.1", "2.0"):
             raise ValueError(f"version must be '1.1' or '2.0', got {self.version!r}")
         return dataclasses.replace(

@@ -23,11 +23,10 @@ from keras_electra.data.vocab import as_vocab
 from keras_electra.finetune.seeds import SeedRuns
 from keras_electra.finetune.seeds import median_of
 from keras_electra.finetune.training import check_compatible
-from keras_electra.finetune.training import size_of
 from keras_electra.layerwise_decay import layerwise_adamw
 from keras_electra.models.electra_token_tagger import ElectraTokenTagger
 from keras_electra.normalization import TextNormalization
-from keras_electra.presets import get_preset
+from keras_electra.presets import finetuning_defaults
 from keras_electra.tagging import tags as tag_lib
 from keras_electra.tagging.conll import write_conll
 from keras_electra.tagging.windows import IGNORED_LABEL
@@ -84,7 +83,7 @@ class TaggingConfig:
 
     def resolved(self, encoder):
         """A copy with every `None` replaced by its default."""
-        defaults = get_preset(size_of(encoder)).finetuning
+        defaults = finetuning_defaults(encoder)
         budget = self.sequence_length - 2
         return dataclasses.replace(
             self,
