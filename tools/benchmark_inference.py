@@ -23,6 +23,7 @@ Example:
         --output docs/results/inference
 """
 
+import argparse
 import csv
 import json
 import os
@@ -36,6 +37,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, os.pardir))
 
 from keras_electra import cli  # noqa: E402
+from keras_electra.export.portable_format import LITERT_FILE  # noqa: E402
+from keras_electra.export.portable_format import onnx_file  # noqa: E402
 
 VARIANTS = (
     ("savedmodel", "none"),
@@ -78,15 +81,9 @@ def build_parser():
     parser.add_argument("--runs", type=cli.positive(int), default=2)
     parser.add_argument("--output", default="docs/results/inference",
                         help="OUTPUT.csv and OUTPUT.md are written (default: %(default)s)")
-    parser.add_argument("--measure", nargs=4, default=None, help=argparse_hidden(),
+    parser.add_argument("--measure", nargs=4, default=None, help=argparse.SUPPRESS,
                         metavar=("FORMAT", "PATH", "INPUTS", "RESULT"))
     return parser
-
-
-def argparse_hidden():
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 def read_tsv(path, flag):
@@ -180,15 +177,18 @@ def _predictor(format, path, threads):
 
 
 def file_size(path):
+    """Bytes of a model file, a SavedModel (its graph and variables) or a
+    LiteRT / ONNX export directory (its model file)."""
     if os.path.isfile(path):
         return os.path.getsize(path)
     if os.path.isdir(os.path.join(path, "variables")):  # A SavedModel.
         return sum(os.path.getsize(os.path.join(root, name))
                    for root, _, names in os.walk(path) for name in names
                    if not root.endswith("assets.extra"))
-    return os.path.getsize(os.path.join(path, "model.tflite")) if os.path.isfile(
-        os.path.join(path, "model.tflite")) else os.path.getsize(
-        os.path.join(path, "predict_token_ids.onnx"))
+    for name in (LITERT_FILE, onnx_file("predict_token_ids")):
+        if os.path.isfile(os.path.join(path, name)):
+            return os.path.getsize(os.path.join(path, name))
+    raise FileNotFoundError(f"'{path}' holds no model file")
 
 
 def export_variants(name, classifier, work, sequence_length, calibration):

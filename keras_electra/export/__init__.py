@@ -21,7 +21,7 @@ _EXPORTS = {
     "METADATA_FILE": "keras_electra.export.saved_model",
     "export_classifier": "keras_electra.export.saved_model",
     "export_discriminator": "keras_electra.export.saved_model",
-    "latest_version": "keras_electra.export.saved_model",
+    "latest_version": "keras_electra.export.versions",
     "next_version": "keras_electra.export.saved_model",
     "read_metadata": "keras_electra.export.saved_model",
     "load_exported": "keras_electra.export.serving",

@@ -27,6 +27,7 @@ from keras_electra import cli
 from keras_electra.export.portable_format import FORMATS
 from keras_electra.export.portable_format import QUANTIZATIONS
 from keras_electra.export.portable_format import check_export_request
+from keras_electra.export.versions import find_exported
 from keras_electra.normalization import TextNormalization
 from keras_electra.run_directory import RunDirectory
 
@@ -206,7 +207,7 @@ def _export(args):
         cli.fail(f"--sequence-length must be at least 3, got {args.sequence_length}")
     check_export_request(args.format, args.quantize, args.calibration is not None)
     calibration = read_calibration(args.calibration) if args.calibration else None
-    saved_model = exported_version(args.source)
+    saved_model = find_exported(args.source)
     if args.format == "savedmodel":
         if saved_model is not None:
             cli.fail(f"'{args.source}' is already a SavedModel; --format litert "
@@ -228,9 +229,7 @@ def _export(args):
 
     with tempfile.TemporaryDirectory() as scratch:
         args.version = None
-        export_saved_model(args, scratch, models_config=False, quiet=True)
-        name = os.listdir(scratch)[0]
-        version_dir = os.path.join(scratch, name, os.listdir(os.path.join(scratch, name))[0])
+        version_dir = export_saved_model(args, scratch, models_config=False, quiet=True)
         return export_portable_from(version_dir, output, args, calibration)
 
 
@@ -263,24 +262,15 @@ def read_calibration(path):
     return texts
 
 
-def exported_version(source):
-    """The version directory if SOURCE is an exported SavedModel (a version
-    directory or a model directory holding numbered versions), else None."""
-    if os.path.isfile(os.path.join(source, "saved_model.pb")):
-        return source
-    if not os.path.isdir(source):
-        return None
-    versions = [int(v) for v in os.listdir(source) if v.isdigit()
-                and os.path.isfile(os.path.join(source, v, "saved_model.pb"))]
-    return os.path.join(source, str(max(versions))) if versions else None
-
-
 def _default_name(source):
     return os.path.basename(os.path.normpath(source)).removesuffix(".keras") or "model"
 
 
 def export_saved_model(args, saved_models, models_config, quiet=False):
-    """The SavedModel export of a run directory or `.keras` file."""
+    """The SavedModel export of a run directory or `.keras` file.
+
+    Returns 0 after reporting it, or (`quiet`) the version directory written.
+    """
     kind, model_file, settings = find_source(args.source)
     if args.version is not None and args.name is not None:
         existing = os.path.join(saved_models, args.name, str(args.version))
@@ -336,7 +326,7 @@ def export_saved_model(args, saved_models, models_config, quiet=False):
         with cli.quiet_stderr():
             path = export.export_discriminator(model, base, head=head, **common)
     if quiet:
-        return 0
+        return path
     print(f"exported {model_file} -> {path}")
     if models_config:
         config = export.write_models_config(

@@ -9,6 +9,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from keras_electra.export.versions import numbered_versions
 from keras_electra.preprocessing import MODEL_INPUTS
 from keras_electra.preprocessing import ElectraPreprocessor
 
@@ -236,35 +237,8 @@ def export_classifier(
 
 def next_version(base_path):
     """One more than the highest numeric version under `base_path` (or 1)."""
-    versions = [int(v) for v in _list_versions(base_path)]
+    versions = [int(v) for v in numbered_versions(base_path)]
     return max(versions, default=0) + 1
-
-
-def latest_version(path):
-    """The version directory to load for `path`.
-
-    Args:
-        path: str. A version directory (holding `saved_model.pb`) or a
-            model's base directory (the highest numeric version is used).
-
-    Returns:
-        The version directory.
-
-    Raises:
-        FileNotFoundError: when `path` holds no exported model.
-    """
-    path = os.fspath(path)
-    if os.path.isfile(os.path.join(path, "saved_model.pb")):
-        return path
-    versions = sorted(_list_versions(path), key=int)
-    for version in reversed(versions):
-        candidate = os.path.join(path, version)
-        if os.path.isfile(os.path.join(candidate, "saved_model.pb")):
-            return candidate
-    raise FileNotFoundError(
-        f"'{path}' holds no exported model (no saved_model.pb in it or in a "
-        "numeric version directory)"
-    )
 
 
 def read_metadata(version_dir):
@@ -274,16 +248,6 @@ def read_metadata(version_dir):
         return {}
     with open(path) as f:
         return json.load(f)
-
-
-def _list_versions(base_path):
-    if not os.path.isdir(base_path):
-        return []
-    return [
-        name
-        for name in os.listdir(base_path)
-        if name.isdigit() and os.path.isdir(os.path.join(base_path, name))
-    ]
 
 
 def _packer(encoder, vocab, sequence_length, normalization):

@@ -3,7 +3,7 @@
 import os
 import re
 
-from keras_electra.export.saved_model import latest_version
+from keras_electra.export.versions import latest_version
 
 MODELS_CONFIG = "models.config"
 """File name of the model server's `--model_config_file` in `saved_models/`."""
