@@ -115,6 +115,11 @@ def build_parser():
         "products, keras_electra.flops) reach this, e.g. 1e15; saved like a "
         "normal end, and a re-run trains no further unless it is raised "
         "(default: no limit)")
+    add("--init-from", default=None, metavar="RUN_DIR",
+        help="start from the newest checkpoint of another run (same model, "
+        "objective and vocab; fresh optimizer and schedule), e.g. a second "
+        "phase at a longer --seq-len after a first phase at a short one "
+        "(default: random initialization)")
     add("--max-minutes", type=float, default=None,
         help="stop at the first step after this many minutes of training, "
         "summed over resumed runs; saved like a normal end (default: no limit)")
@@ -182,7 +187,7 @@ def config_from_args(args):
             "remat", "grad_accum_steps",
             "seed", "mixed_precision", "xla", "distribute", "tpu", "model_dir",
             "export_dir", "save_every", "keep_checkpoints", "demo",
-            "max_train_flops", "max_minutes", "cluster_timeout",
+            "max_train_flops", "max_minutes", "init_from", "cluster_timeout",
             "coordinator_address", "num_processes", "process_id")},
     ).resolved()
 

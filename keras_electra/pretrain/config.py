@@ -17,6 +17,7 @@ from keras_electra.normalization import TextNormalization
 from keras_electra.presets import PAPER_WARMUP_STEPS
 from keras_electra.presets import get_preset
 from keras_electra.pretrain.jax_processes import FLAGS as PROCESS_FLAGS
+from keras_electra.run_directory import RunDirectory
 
 PRECISION_POLICIES = {"none": None, "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 XLA_CHOICES = {"auto": "auto", "on": True, "off": False}
@@ -64,6 +65,7 @@ FLAGS = {
     "strip_accents": "--strip-accents", "model_dir": "--model-dir",
     "objective": "--objective", "max_train_flops": "--max-train-flops",
     "max_minutes": "--max-minutes", "cluster_timeout": "--cluster-timeout",
+    "init_from": "--init-from",
     **PROCESS_FLAGS,
 }
 
@@ -134,6 +136,11 @@ class PretrainConfig:
         max_minutes: float or None. Stop at the first optimizer step after
             this many minutes of training (summed over resumed runs);
             `None`: no limit. Not a resume key.
+        init_from: str or None. Another run directory whose newest
+            checkpoint gives the starting weights (same model config,
+            objective and vocab; fresh optimizer, step 0): a second phase,
+            e.g. at a longer `sequence_length`, as BERT trains 90% of its
+            steps at 128 tokens and the rest at 512. Not a resume key.
 
     Example:
     ```python
@@ -171,6 +178,7 @@ class PretrainConfig:
     demo: bool = False
     max_train_flops: float = None
     max_minutes: float = None
+    init_from: str = None
     cluster_timeout: float = 600.0
     coordinator_address: str = None
     num_processes: int = None
@@ -325,6 +333,7 @@ class RunInputs:
     vocab: object
     model_config: ElectraConfig
     corpus: list
+    init_checkpoint: str = None
 
 
 def resolve_inputs(config):
@@ -357,7 +366,49 @@ def resolve_inputs(config):
     corpus = list(config.corpus or [DEFAULT_CORPUS])
     if source_kind(corpus) == "text":
         TextFiles(corpus)  # Raises for a missing, empty or unreadable file.
-    return RunInputs(vocab, model_config, corpus)
+    init_checkpoint = None
+    if config.init_from is not None:
+        init_checkpoint = initial_checkpoint(config, model_config, vocab)
+    return RunInputs(vocab, model_config, corpus, init_checkpoint)
+
+
+# Model settings a run started `--init-from` another may change: they shape
+# the training, not the weights.
+PHASE_MAY_CHANGE = ("dropout", "temperature", "disc_weight", "mlm_weight")
+
+
+def initial_checkpoint(config, model_config, vocab):
+    """The checkpoint `--init-from` starts from, checked against this run.
+
+    Raises:
+        DataError: the directory holds no run with a checkpoint, is the run
+            directory itself, or was trained with another objective, model
+            config or vocab (the message names which).
+    """
+    source = RunDirectory(config.init_from)
+    flag = f"--init-from '{config.init_from}'"
+    if os.path.abspath(source.path) == os.path.abspath(config.model_dir):
+        raise DataError(f"{flag} is --model-dir itself; re-run without it to resume")
+    checkpoint = source.latest_checkpoint() if source.holds_run() else None
+    if checkpoint is None:
+        raise DataError(f"{flag} holds no pre-training run with a checkpoint "
+                        "(run.json and checkpoints/step-*.weights.h5)")
+    settings = source.settings()
+    objective = settings.get("objective", RESUME_DEFAULTS["objective"])
+    if objective != config.objective:
+        raise DataError(f"{flag} trained --objective {objective}, this run "
+                        f"{config.objective}")
+    old, new = _with_defaults(settings.get("config")), _with_defaults(model_config.to_dict())
+    for key in PHASE_MAY_CHANGE:
+        old.pop(key, None), new.pop(key, None)
+    if old != new:
+        field = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))[0]
+        raise DataError(f"{flag} has model {field}={old.get(field)!r}, this run "
+                        f"{new.get(field)!r}")
+    if settings.get("vocab_sha256") != vocab.sha256:
+        raise DataError(f"{flag} was trained with another vocab "
+                        f"('{settings.get('vocab')}', this run '{vocab.path}')")
+    return checkpoint
 
 
 def resume_conflict(old_settings, new_settings):

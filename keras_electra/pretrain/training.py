@@ -202,7 +202,7 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         start_step, start_epoch = restore_training_state(
             backup, pretrainer, run.random_state_file, config.save_every
         )
-        initialise_from_converted_checkpoint(run, pretrainer, start_step)
+        initialise_weights(run, pretrainer, start_step, inputs.init_checkpoint)
         if is_multi_worker(strategy) and not jax_processes:
             prepare_for_multi_worker_fit(pretrainer)
 
@@ -402,31 +402,40 @@ def _optimizer(config, pretrainer):
     )
 
 
-def initialise_from_converted_checkpoint(run, pretrainer, start_step):
-    """Initialise from the run directory's converted checkpoint when there
-    is no backup yet.
+def initialise_weights(run, pretrainer, start_step, init_checkpoint=None):
+    """Start a new run from given weights when there is no backup yet.
 
-    `python -m keras_electra convert DISC --generator GEN` writes a released
-    generator + discriminator pair as `checkpoints/step-00000000.weights.h5`
-    (`RunDirectory.converted_checkpoint`). A run in that directory that has
-    no backup to resume (`start_step` 0) starts from those weights instead
-    of random ones; the optimizer starts fresh.
+    The weights are `init_checkpoint` (`--init-from`: another run's newest
+    checkpoint, e.g. a first phase at a shorter sequence length) or else
+    the run directory's converted checkpoint: `python -m keras_electra
+    convert DISC --generator GEN` writes a released generator +
+    discriminator pair as `checkpoints/step-00000000.weights.h5`
+    (`RunDirectory.converted_checkpoint`). A run that has a backup to
+    resume (`start_step` > 0) resumes instead; the optimizer starts fresh.
 
     Returns:
         The checkpoint loaded, or `None`.
+
+    Raises:
+        ValueError: both are present, or the weights do not fit.
     """
-    checkpoint = run.converted_checkpoint()
-    if start_step or checkpoint is None:
+    converted = run.converted_checkpoint()
+    if start_step or (init_checkpoint is None and converted is None):
         return None
+    if init_checkpoint is not None and converted is not None:
+        raise ValueError(
+            f"--init-from and the converted checkpoint '{converted}' in "
+            f"--model-dir both give starting weights; use one"
+        )
+    checkpoint = init_checkpoint or converted
     try:
         pretrainer.load_weights(checkpoint)
     except Exception as e:  # h5py and Keras raise several types.
         message = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ValueError(
-            f"converted checkpoint '{checkpoint}' does not fit this run's "
-            f"model: {message}"
+            f"checkpoint '{checkpoint}' does not fit this run's model: {message}"
         ) from None
-    print(f"Initialised from the converted checkpoint {checkpoint}.", flush=True)
+    print(f"Initialised from {checkpoint}.", flush=True)
     return checkpoint
 
 
@@ -448,7 +457,7 @@ def claim_run_directory(run, record):
     previous = run.read_record()
     if previous is not None and previous.get("converted") is not None:
         # A converted model (`python -m keras_electra convert`), not a run:
-        # this run starts in it (`initialise_from_converted_checkpoint`).
+        # this run starts in it (`initialise_weights`).
         conflict = run.converted_conflict(record["settings"])
         if conflict:
             raise ValueError(conflict)

@@ -192,7 +192,7 @@ def test_pretraining_continues_a_converted_pair(converted_pair, tmp_path):
     extra = [part for flag in fitting for part in flag.split(" ", 1)]
     result = _run(pretrain, *flags, *extra)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "Initialised from the converted checkpoint" in result.stdout
+    assert re.search(r"Initialised from \S*step-00000000\.weights\.h5", result.stdout)
     assert (run_dir / "checkpoints" / "step-00000002.weights.h5").is_file()
     record = json.loads((run_dir / "run.json").read_text())
     assert record["settings"]["config"]["generator_hidden_dim"] == 32

@@ -10,6 +10,7 @@ import time
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from keras_electra.pretrain.config import PretrainConfig
 from run_output import last_interval
@@ -186,6 +187,7 @@ def test_bad_input_gives_one_line_error_and_status_2(args, message, tmp_path, ru
         (["--vocab", "{tmp}/missing_vocab.txt"], "vocab file '{tmp}/missing_vocab.txt' does not exist"),
         (["--seq-len", "1024"], "exceeds the model's max_sequence_length=512"),
         (["--optimizer", "lamb", "--learning-rate", "-1"], "--learning-rate must be positive, got -1.0"),
+        (["--init-from", "{tmp}/nowhere"], "--init-from '{tmp}/nowhere' holds no pre-training run with a checkpoint"),
     ],
 )
 def test_bad_files_and_model_flags_fail_before_tensorflow_is_imported(args, message, tmp_path):
@@ -221,3 +223,37 @@ def test_an_incompatible_model_dir_is_refused_and_left_alone(
     (tmp_path / "other" / "notes.txt").write_text("mine")
     result = run_pretrain(*fast_flags, "--model-dir", tmp_path / "other", cwd=tmp_path)
     one_line_error(result, "is not empty and holds no run.json")
+
+
+def test_init_from_starts_a_second_phase_from_another_runs_weights(
+    finished_run, run_pretrain, tmp_path
+):
+    import keras
+
+    import keras_electra.models  # noqa: F401  (registers the classes)
+
+    first = finished_run["model_dir"]
+    # A shorter sequence and a learning rate too small to move a weight.
+    result = run_pretrain(
+        "--seq-len", "32", "--batch-size", "8", "--steps", "2", "--save-every", "2",
+        "--learning-rate", "1e-9", "--init-from", first, "--model-dir", tmp_path / "phase2",
+        "--export-dir", "", "--no-demo", cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"Initialised from {first}" in result.stdout
+    started = keras.models.load_model(first / "electra_discriminator.keras", compile=False)
+    second = keras.models.load_model(
+        tmp_path / "phase2" / "electra_discriminator.keras", compile=False
+    )
+    for a, b in zip(started.get_weights(), second.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    record = json.loads((tmp_path / "phase2" / "run.json").read_text())
+    assert record["pretrain_config"]["init_from"] == str(first)
+
+    # Another model is refused before anything is written.
+    result = run_pretrain(
+        "--config", "num_layers=1", "--init-from", first,
+        "--model-dir", tmp_path / "other", cwd=tmp_path,
+    )
+    one_line_error(result, "has model num_layers=2, this run 1")
+    assert not (tmp_path / "other").exists()
