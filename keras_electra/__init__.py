@@ -29,6 +29,8 @@ _EXPORTS = {
     "ElectraQuestionAnswerer": "keras_electra.models",
     "ElectraTextClassifier": "keras_electra.tasks",
     "ElectraTextClassifierPreprocessor": "keras_electra.tasks",
+    "ElectraTokenClassifier": "keras_electra.tasks",
+    "ElectraTokenClassifierPreprocessor": "keras_electra.tasks",
     "ElectraTokenTagger": "keras_electra.models",
     "ElectraTokenizer": "keras_electra.tasks",
     "MaskedLMPretrainer": "keras_electra.models",

@@ -2,11 +2,10 @@
 
 import keras
 
+from keras_electra.models.tagging_head import TaggingHead
+from keras_electra.models.tagging_head import check_tagging_head
+from keras_electra.models.tagging_head import tagging_loss
 from keras_electra.models.task_model import ElectraTaskModel
-
-IGNORED_LABEL = -1
-"""Label of the positions the default loss skips (special tokens, padding,
-WordPieces after a word's first)."""
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
@@ -62,34 +61,21 @@ class ElectraTokenTagger(ElectraTaskModel):
         **kwargs,
     ):
         self.check_encoder(encoder)
-        if isinstance(num_labels, bool) or not isinstance(num_labels, int) or num_labels < 2:
-            raise ValueError(f"Tagging needs num_labels >= 2, got {num_labels!r}.")
-        if label_names is not None:
-            label_names = [str(name) for name in label_names]
-            if len(label_names) != num_labels:
-                raise ValueError(
-                    f"label_names has {len(label_names)} names for {num_labels} labels."
-                )
+        label_names = check_tagging_head(num_labels, label_names)
         # === Layers ===
         head_dtype = dtype if dtype is not None else encoder.dtype_policy
-        dropout_layer = keras.layers.Dropout(
-            dropout, dtype=head_dtype, name="tagger_dropout"
-        )
-        output_dense = keras.layers.Dense(
-            num_labels, dtype=head_dtype, name="tag_logits"
-        )
+        head = TaggingHead(num_labels, dropout, head_dtype)
 
         # === Functional Model ===
         inputs = encoder.input
-        sequence = encoder(inputs)
-        outputs = output_dense(dropout_layer(sequence))
+        outputs = head(encoder(inputs))
         kwargs.setdefault("name", "electra_token_tagger")
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
 
         # === Config ===
         self.encoder = encoder
-        self.output_dropout = dropout_layer
-        self.output_dense = output_dense
+        self.output_dropout = head.dropout
+        self.output_dense = head.dense
         self.num_labels = num_labels
         self.dropout = dropout
         self.label_names = label_names
@@ -111,9 +97,7 @@ class ElectraTokenTagger(ElectraTaskModel):
         if optimizer == "auto":
             optimizer = self.default_optimizer()
         if loss == "auto":
-            loss = keras.losses.SparseCategoricalCrossentropy(
-                from_logits=True, ignore_class=IGNORED_LABEL
-            )
+            loss = tagging_loss()
         super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
 
     def head_config(self):

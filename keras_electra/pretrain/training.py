@@ -373,8 +373,10 @@ def report_learning_stage(run, pretrainer, batches, step):
         write_stages(run.learning_stage_file, stages)
     print(f"Learning stage at {stage.describe()}", flush=True)
     if not stage.uses_context():
-        print(f"  Pre-train for longer before fine-tuning: {PLATEAU_RESULTS} "
-              "gives the settings and budgets measured.", flush=True)
+        print("  Pre-train for longer before fine-tuning. Short sequences leave "
+              "the plateau soonest: a first phase at --seq-len 16 (then "
+              f"--init-from for longer ones); {PLATEAU_RESULTS} gives the "
+              "settings and budgets measured.", flush=True)
     return stage
 
 

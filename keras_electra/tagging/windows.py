@@ -32,10 +32,8 @@ import tensorflow_text as tf_text
 
 from keras_electra.data.tokenizer import cached_tokenizer
 from keras_electra.data.vocab import as_vocab
+from keras_electra.models.tagging_head import IGNORED_LABEL
 
-IGNORED_LABEL = -1
-"""The label of window positions the loss ignores (not a word's first piece
-in its chosen window: [CLS], [SEP], padding, continuation pieces)."""
 
 MAX_PIECES_PER_WORD = 16
 """WordPieces kept per word by default; the rest of a very long word is

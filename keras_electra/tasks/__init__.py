@@ -1,9 +1,9 @@
 """Fine-tuning tasks in keras-hub's shape: backbone + preprocessor + head.
 
-`ElectraTextClassifier` takes raw strings (and string pairs), loads with
-`from_preset` from a keras-hub preset, a pre-training run directory or a
-converted checkpoint, compiles to ELECTRA's fine-tuning optimizer and saves
-with `save_to_preset`. Its tokenizer (`ElectraTokenizer`) and preprocessor
+`ElectraTextClassifier` (sentences and pairs) and `ElectraTokenClassifier`
+(words and their tags) take raw text, load with `from_preset` from a
+keras-hub preset, a pre-training run directory or a converted checkpoint,
+compile to ELECTRA's fine-tuning optimizer and save with `save_to_preset`. Their tokenizer (`ElectraTokenizer`) and preprocessor
 are keras-hub ones, so the usual keras-hub code works on them.
 """
 
@@ -11,10 +11,16 @@ from keras_electra.tasks.text_classifier import ElectraTextClassifier
 from keras_electra.tasks.text_classifier_preprocessor import (
     ElectraTextClassifierPreprocessor,
 )
+from keras_electra.tasks.token_classifier import ElectraTokenClassifier
+from keras_electra.tasks.token_classifier_preprocessor import (
+    ElectraTokenClassifierPreprocessor,
+)
 from keras_electra.tasks.tokenizer import ElectraTokenizer
 
 __all__ = [
     "ElectraTextClassifier",
     "ElectraTextClassifierPreprocessor",
+    "ElectraTokenClassifier",
+    "ElectraTokenClassifierPreprocessor",
     "ElectraTokenizer",
 ]

@@ -11,6 +11,8 @@ has counted the steps.
 import dataclasses
 import math
 
+import keras
+
 from keras_electra.layerwise_decay import layerwise_adamw
 from keras_electra.presets import finetuning_defaults
 
@@ -78,9 +80,9 @@ def steps_per_epoch_of(x, batch_size=None):
     return math.ceil(len(rows) / (batch_size or DEFAULT_BATCH_SIZE))
 
 
-def shuffled_batches(x, y=None, sample_weight=None, batch_size=None):
-    """`(x, y, sample_weight)` rows as a `tf.data.Dataset` of batches that
-    is reshuffled every epoch.
+def shuffled_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=True):
+    """`(x, y, sample_weight)` rows as a `tf.data.Dataset` of batches,
+    reshuffled every epoch (unless `shuffle` is false).
 
     Args:
         x: arrays or lists with one row per example, or a tuple of them.
@@ -92,12 +94,177 @@ def shuffled_batches(x, y=None, sample_weight=None, batch_size=None):
         A batched `tf.data.Dataset` of `x`, `(x, y)` or
         `(x, y, sample_weight)`.
     """
-    import keras
     import tensorflow as tf
 
     rows = keras.utils.pack_x_y_sample_weight(x, y, sample_weight)
     dataset = tf.data.Dataset.from_tensor_slices(rows)
-    count = int(dataset.cardinality())
-    return dataset.shuffle(count, reshuffle_each_iteration=True).batch(
-        batch_size or DEFAULT_BATCH_SIZE
-    )
+    if shuffle:
+        count = int(dataset.cardinality())
+        dataset = dataset.shuffle(count, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size or DEFAULT_BATCH_SIZE)
+
+
+class FineTunedTask:
+    """What every task's `compile` and `fit` add to keras-hub's.
+
+    A mixin placed before the keras-hub base class. A task supplies
+    `default_loss()`, `default_metrics()` and, when its rows are not plain
+    arrays, `batches(x, y, sample_weight, batch_size, shuffle)` (the rows
+    as a batched `tf.data.Dataset`).
+    """
+
+    @classmethod
+    def from_preset(cls, preset, load_weights=True, **kwargs):
+        """A task from a preset, a pre-training run or a checkpoint.
+
+        Args:
+            preset: one of
+                * a keras-hub preset directory (`save_to_preset`'s, or an
+                  encoder's `ElectraEncoder.save_to_preset`): loads as
+                  keras-hub does; with `num_classes` the head is new;
+                * a `recipes/pretrain.py` `--model-dir` (finished or still
+                  training) or a run directory that `convert` wrote from a
+                  published checkpoint: its discriminator, vocab and
+                  normalization;
+                * a `.keras` file of an `ElectraEncoder`, pretrainer or
+                  classifier (the shipped uncased vocab unless
+                  `vocabulary=` names one).
+            load_weights: bool. `False` keeps the backbone's random init.
+            **kwargs: the constructor's arguments (`num_classes`, ...),
+                plus `sequence_length` (default 128) and `vocabulary` for
+                the preprocessor of a run or `.keras` source.
+
+        Raises:
+            DataError: the source is missing or holds no ELECTRA encoder.
+        """
+        from keras_electra.tasks.sources import is_keras_hub_preset
+        from keras_electra.tasks.sources import load_source
+        from keras_electra.tasks.sources import preset_name
+
+        if is_keras_hub_preset(preset):
+            if "num_classes" in kwargs:  # a new head: the saved names go too
+                kwargs.setdefault("label_names", None)
+            return super().from_preset(
+                preset_name(preset), load_weights=load_weights, **kwargs
+            )
+        source = load_source(
+            preset, load_weights=load_weights, vocabulary=kwargs.pop("vocabulary", None)
+        )
+        preprocessor = kwargs.pop("preprocessor", None) or cls.preprocessor_cls(
+            source.tokenizer, sequence_length=kwargs.pop("sequence_length", 128)
+        )
+        return cls(backbone=source.encoder, preprocessor=preprocessor, **kwargs)
+
+    def compile(
+        self,
+        optimizer="auto",
+        loss="auto",
+        *,
+        metrics="auto",
+        learning_rate=None,
+        layer_decay=None,
+        warmup_fraction=0.1,
+        weight_decay=0.01,
+        **kwargs,
+    ):
+        """Configures training; `"auto"` picks ELECTRA's fine-tuning defaults.
+
+        Args:
+            optimizer: `"auto"`: layer-wise AdamW with warm-up and linear
+                decay over the steps of the first `fit`, which builds it;
+                or any optimizer.
+            loss: `"auto"`: the task's loss.
+            metrics: `"auto"`: the task's metrics.
+            learning_rate: float or None. Peak rate of the `"auto"`
+                optimizer; `None` takes the encoder size's.
+            layer_decay: float or None. Its layer-wise decay.
+            warmup_fraction: float. Its warm-up share of the steps.
+            weight_decay: float. Its decoupled weight decay.
+            **kwargs: passed to `keras.Model.compile`.
+        """
+        if optimizer == "auto":
+            self.fine_tuning = FineTuningSchedule(
+                learning_rate, layer_decay, warmup_fraction, weight_decay
+            )
+            # Replaced by the first `fit`, which knows the number of steps.
+            optimizer = keras.optimizers.AdamW(epsilon=1e-6)
+        else:
+            self.fine_tuning = None
+        if loss == "auto":
+            loss = self.default_loss()
+        if metrics == "auto":
+            metrics = self.default_metrics()
+        self._compile_arguments = dict(loss=loss, metrics=metrics, **kwargs)
+        keras.Model.compile(self, optimizer=optimizer, **self._compile_arguments)
+
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        steps_per_epoch=None,
+        shuffle=True,
+        sample_weight=None,
+        **kwargs,
+    ):
+        """`keras.Model.fit`, with two things keras-hub's tasks leave out.
+
+        The first call sets the `"auto"` optimizer's schedule to its steps
+        (`epochs` x the steps of one epoch). And arrays or lists of
+        examples are shuffled every epoch when `shuffle` is true (keras-hub
+        turns them into a `tf.data.Dataset`, which Keras then never
+        shuffles); a dataset you pass is used as it is.
+        """
+        if self.fine_tuning is not None:
+            steps = steps_per_epoch or steps_per_epoch_of(x, batch_size)
+            if steps is None:
+                raise ValueError(
+                    "The fine-tuning schedule needs the number of steps: pass "
+                    "steps_per_epoch (the dataset's length is unknown), or "
+                    "compile() with an optimizer of your own."
+                )
+            schedule, self.fine_tuning = self.fine_tuning, None
+            keras.Model.compile(
+                self,
+                optimizer=schedule.optimizer(self, steps * epochs),
+                **self._compile_arguments,
+            )
+        if not hasattr(x, "cardinality") and (shuffle or self.needs_batches()):
+            x = self.batches(x, y, sample_weight, batch_size, shuffle)
+            y = sample_weight = batch_size = None
+        return super().fit(
+            x,
+            y,
+            batch_size=batch_size,
+            epochs=epochs,
+            steps_per_epoch=steps_per_epoch,
+            shuffle=False,
+            sample_weight=sample_weight,
+            **kwargs,
+        )
+
+    def needs_batches(self):
+        """Whether rows must always go through `batches` (e.g. ragged ones)."""
+        return False
+
+    def batches(self, x, y=None, sample_weight=None, batch_size=None, shuffle=True):
+        """The rows as a batched `tf.data.Dataset`, reshuffled every epoch."""
+        return shuffled_batches(x, y, sample_weight, batch_size, shuffle)
+
+    def load_task_weights(self, filepath):
+        """Loads `save_task_weights`' file into the head."""
+        keras.saving.load_weights(
+            self,
+            filepath,
+            objects_to_skip=list(self.backbone._flatten_layers()) + [self.optimizer],
+        )
+
+    def save_task_weights(self, filepath):
+        """The head's weights, without the optimizer's state (a preset is
+        for loading and fine-tuning again, not for resuming a `fit`)."""
+        keras.saving.save_weights(
+            self,
+            filepath=filepath,
+            objects_to_skip=list(self.backbone._flatten_layers()) + [self.optimizer],
+        )

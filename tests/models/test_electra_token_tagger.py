@@ -7,7 +7,7 @@ import pytest
 
 from keras_electra import ElectraEncoder
 from keras_electra import ElectraTokenTagger
-from keras_electra.models.electra_token_tagger import IGNORED_LABEL
+from keras_electra.models.tagging_head import IGNORED_LABEL
 from keras_electra.models.towers import discriminator_tower
 
 LABELS = ["O", "B-NP", "I-NP"]

@@ -78,6 +78,7 @@ def test_a_run_measures_where_it_stands_at_every_save_and_says_so(finished_run):
     lines = [l for l in finished_run["result"].stdout.splitlines()
              if l.startswith("Learning stage at step 8:")]
     assert len(lines) == 1 and "no context yet" in lines[0], lines
+    assert "a first phase at --seq-len 16" in finished_run["result"].stdout
 
 
 @pytest.mark.parametrize("optimizer", ["adamw", "lamb"])
