@@ -38,11 +38,11 @@ def test_fit_on_words_and_tags_then_tag_the_fixture_chunks(tmp_path):
     test = read_conll(os.path.join(CONLL, "test.txt"))
     tagger = _tagger(label_names(train.tags))
     tagger.compile(learning_rate=3e-3)
-    tagger.fit(train.words, train.tags, batch_size=8, epochs=8, verbose=0)
+    tagger.fit(train.words, train.tags, batch_size=8, epochs=5, verbose=0)
     predicted = tagger.predict_tags(test.words)
     assert [len(p) for p in predicted] == [len(w) for w in test.words]
-    # Measured: span F1 0.961 on TensorFlow.
-    assert span_scores(test.tags, predicted)["f1"] >= 0.85
+    # Measured after 5 epochs: span F1 0.925 (TensorFlow), 0.883 (PyTorch).
+    assert span_scores(test.tags, predicted)["f1"] >= 0.8
 
     tagger.save_to_preset(tmp_path / "preset")
     loaded = ElectraTokenClassifier.from_preset(tmp_path / "preset")
