@@ -15,7 +15,8 @@ run directory in the Hugging Face layout.
 an exported question answerer (`recipes/finetune_squad.py`) and prints the
 answer, its character offsets and score; `python -m keras_electra tag TEXT
 --model DIR` runs an exported tagger (`recipes/finetune_tagging.py`) and
-prints each word with its tag.
+prints each word with its tag; `python -m keras_electra classify TEXT --model
+DIR` runs an exported classifier and prints the label and probabilities.
 
 Example:
     python -m keras_electra score "the chef ate the meal" \\
@@ -78,6 +79,9 @@ def build_parser():
     from keras_electra.tagging.command import add_tag_parser
 
     add_tag_parser(commands, parser)
+    from keras_electra.finetune.command import add_classify_parser
+
+    add_classify_parser(commands, parser)
     from keras_electra.export.command import add_export_parser
 
     add_export_parser(commands, parser)
@@ -284,6 +288,10 @@ def main(argv=None):
             from keras_electra.export.command import export
 
             return export(args, prog=PROG)
+        if args.command == "classify":
+            from keras_electra.finetune.command import classify
+
+            return classify(args, prog=PROG)
         if args.command == "tag":
             from keras_electra.tagging.command import tag
 

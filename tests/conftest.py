@@ -9,6 +9,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+SQUAD_SAMPLE = ROOT / "tests" / "fixtures" / "squad" / "dev-v2.0-sample.json"
 
 
 def pytest_report_header(config):
@@ -75,3 +76,24 @@ def random_pretraining_batch(
         "mask_ids": mask_ids.astype("int32"),
         "mask_weights": weights,
     }
+
+
+@pytest.fixture(scope="session")
+def sample_path():
+    """8 articles, 192 questions (48 unanswerable), written for the project."""
+    assert SQUAD_SAMPLE.is_file(), f"SQuAD fixture missing: expected {SQUAD_SAMPLE}"
+    return SQUAD_SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample(sample_path):
+    from keras_electra.qa.squad import load_squad
+
+    return load_squad(sample_path)
+
+
+@pytest.fixture(scope="session")
+def sample_split(sample):
+    from keras_electra.qa.squad import split_by_article
+
+    return split_by_article(sample)

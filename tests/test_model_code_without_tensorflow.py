@@ -64,7 +64,7 @@ SCRIPT = textwrap.dedent(
     tags[:, 1:5] = 1
     tagger.fit(inputs, tags, batch_size=2, epochs=1, verbose=0)
     assert tagger.predict(inputs, verbose=0).shape == (4, 16, 3)
-    answerer = keras_electra.ElectraQuestionAnswerer(
+    answerer = keras_electra.ElectraSpanPredictor(
         model.discriminator, answerability=True
     )
     pair = dict(inputs, segment_ids=np.tile((np.arange(16) >= 6).astype("int32"), (4, 1)))

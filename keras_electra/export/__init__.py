@@ -4,6 +4,8 @@
 `saved_models/<name>/<version>/` with text signatures (`serving_default`,
 `encode`) and token-level ones (`predict_token_ids`, `encode_token_ids`);
 `write_models_config` keeps the model server's `--model_config_file` in step.
+`export_task` exports any of the keras-hub-shaped tasks with its
+preprocessor's settings.
 Loading an export in Python needs `import tensorflow_text` first (it
 registers the tokenizer ops); `load_exported` does that. `export_portable`
 converts a SavedModel's token-level signatures to LiteRT or ONNX.
@@ -21,6 +23,7 @@ _EXPORTS = {
     "METADATA_FILE": "keras_electra.export.saved_model",
     "export_classifier": "keras_electra.export.saved_model",
     "export_discriminator": "keras_electra.export.saved_model",
+    "export_task": "keras_electra.export.tasks",
     "latest_version": "keras_electra.export.versions",
     "next_version": "keras_electra.export.saved_model",
     "read_metadata": "keras_electra.export.saved_model",

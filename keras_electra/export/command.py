@@ -7,7 +7,10 @@ one) and lists NAME in `SAVED_MODELS/models.config`. SOURCE is a
 pre-training run directory (its newest checkpoint and run.json settings)
 or a `.keras` file holding an `ElectraPretrainer` (the discriminator and
 its replaced-token head are exported), a discriminator `ElectraEncoder`
-(embeddings only) or a fine-tuned `ElectraClassifier`.
+(embeddings only) or a fine-tuned `ElectraClassifier`, or a task's
+`save_to_preset` directory (`ElectraTextClassifier`,
+`ElectraTokenClassifier`, `ElectraQuestionAnswerer`: their per-task
+SavedModels, with the preprocessor's settings).
 
 `--format litert|onnx` converts the SavedModel's token-id signatures
 (`keras_electra.export.portable`) into a new directory with the
@@ -27,6 +30,9 @@ from keras_electra import cli
 from keras_electra.export.portable_format import FORMATS
 from keras_electra.export.portable_format import QUANTIZATIONS
 from keras_electra.export.portable_format import check_export_request
+from keras_electra.export.tasks import DEFAULT_NAMES
+from keras_electra.export.tasks import holds_task
+from keras_electra.export.tasks import saved_task_class
 from keras_electra.export.versions import find_exported
 from keras_electra.normalization import TextNormalization
 from keras_electra.run_directory import RunDirectory
@@ -56,7 +62,9 @@ def add_export_arguments(parser):
     parser.add_argument(
         "source",
         help="pre-training run directory, a .keras file (pretrainer, "
-        "discriminator encoder or classifier), or for --format litert/onnx "
+        "discriminator encoder or classifier), a task's save_to_preset "
+        "directory (text classifier, token classifier, question answerer), "
+        "or for --format litert/onnx "
         "also an exported SavedModel (any kind: classifier, tagger, question "
         "answerer...)",
     )
@@ -144,6 +152,9 @@ def find_source(source):
         return "keras", source, {}
     if not os.path.isdir(source):
         raise ValueError(f"source '{source}' does not exist")
+    if holds_task(source):
+        saved_task_class(source)  # A task of ours, else one line now.
+        return "task", source, {}
     for name in KERAS_NAMES:
         if os.path.isfile(os.path.join(source, name)):
             return "keras", os.path.join(source, name), {}
@@ -277,6 +288,8 @@ def export_saved_model(args, saved_models, models_config, quiet=False):
         if os.path.exists(existing):
             cli.fail(f"version {args.version} already exists: '{existing}'; "
                       "exports never overwrite a version")
+    if kind == "task":
+        return export_task_preset(args, model_file, saved_models, models_config, quiet)
     with cli.quiet_stderr():
         import keras_electra  # noqa: F401  (registers the model classes)
         from keras_electra import export
@@ -328,6 +341,48 @@ def export_saved_model(args, saved_models, models_config, quiet=False):
     if quiet:
         return path
     print(f"exported {model_file} -> {path}")
+    if models_config:
+        config = export.write_models_config(
+            saved_models, names=[name], base_path_prefix=args.base_path_prefix
+        )
+        print(f"model server config: {config}")
+    return 0
+
+
+def export_task_preset(args, preset, saved_models, models_config, quiet):
+    """`export_saved_model` of a task preset (`save_to_preset`'s directory):
+    its preprocessor fixes the vocab, normalization and lengths."""
+    fixed = [flag for flag, value in (
+        ("--sequence-length", args.sequence_length), ("--vocab", args.vocab),
+        ("--lower-case/--no-lower-case", args.lower_case),
+        ("--strip-accents/--no-strip-accents", args.strip_accents),
+    ) if value is not None]
+    if fixed:
+        cli.fail(f"{fixed[0]} is fixed by the task preset '{preset}' (its "
+                 "preprocessor's); save the task with other settings to change it")
+    class_name = saved_task_class(preset)
+    text_pair = args.text_pair
+    if args.task is not None:
+        from keras_electra.finetune.glue import TASKS
+
+        if args.task not in TASKS:
+            cli.fail(f"unknown --task {args.task!r}; choose one of {', '.join(TASKS)}")
+        text_pair = text_pair or len(TASKS[args.task].text_columns) == 2
+    name = args.name or args.task or DEFAULT_NAMES[class_name]
+    with cli.quiet_stderr():
+        from keras_electra import export
+        from keras_electra.export.tasks import export_task
+        from keras_electra.export.tasks import load_task
+
+        try:
+            task = load_task(preset)
+        except Exception as e:  # Keras raises many types for a bad preset.
+            raise ValueError(f"cannot load '{preset}': {cli.first_line(e)}") from None
+        path = export_task(task, os.path.join(saved_models, name),
+                           text_pair=text_pair, version=args.version)
+    if quiet:
+        return path
+    print(f"exported {preset} ({class_name}) -> {path}")
     if models_config:
         config = export.write_models_config(
             saved_models, names=[name], base_path_prefix=args.base_path_prefix

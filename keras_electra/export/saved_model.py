@@ -172,7 +172,9 @@ def export_classifier(
       `cls_output`.
 
     Args:
-        classifier: `ElectraClassifier`.
+        classifier: `ElectraClassifier`, or the `ElectraTextClassifier`
+            task (`keras_electra.export.export_task` reads its
+            preprocessor's settings).
         base_path: str. The model's directory in the TF Serving layout,
             e.g. `saved_models/sst2`; the export goes to a new numeric
             version directory inside it.
@@ -261,12 +263,11 @@ def _packer(encoder, vocab, sequence_length, normalization):
 def _classifier_parts(classifier, label_names, text_pair):
     """(encoder, num_classes, label names or None, text_pair)."""
     from keras_electra.models.electra_classifier import ElectraClassifier
+    from keras_electra.tasks.text_classifier import ElectraTextClassifier
 
-    if not isinstance(classifier, ElectraClassifier):
-        raise ValueError(
-            "export_classifier expects an ElectraClassifier, got "
-            f"{type(classifier).__name__}."
-        )
+    encoder = model_encoder(
+        classifier, (ElectraClassifier, ElectraTextClassifier), "export_classifier"
+    )
     num_classes = int(classifier.num_classes)
     if classifier.regression:
         label_names = None
@@ -281,7 +282,20 @@ def _classifier_parts(classifier, label_names, text_pair):
                 f"{len(label_names)} label names for a classifier with "
                 f"{num_classes} classes."
             )
-    return classifier.encoder, num_classes, label_names, bool(text_pair)
+    return encoder, num_classes, label_names, bool(text_pair)
+
+
+def model_encoder(model, classes, exporter):
+    """The `ElectraEncoder` of a fine-tuned model (`encoder`) or task
+    (`backbone`) of one of `classes`.
+
+    Raises:
+        ValueError: `model` is of another type.
+    """
+    if not isinstance(model, classes):
+        names = " or ".join(cls.__name__ for cls in classes)
+        raise ValueError(f"{exporter} expects an {names}, got {type(model).__name__}.")
+    return getattr(model, "encoder", None) or model.backbone
 
 
 def _export(

@@ -6,49 +6,35 @@ command line. The pieces are public: the task registry and readers
 (`glue`), the dev metrics (`metrics`), layer-wise learning-rate decay
 and the encoder loader (`loading`). Text is packed by
 `keras_electra.preprocessing.ElectraPreprocessor`, re-exported here with
-its packing rule.
+its packing rule. Names load their module (and TensorFlow) on first use,
+so `python -m keras_electra classify` checks its flags first.
 """
 
-from keras_electra.finetune.experiment import finetune_seeds
-from keras_electra.finetune.experiment import load_task
-from keras_electra.finetune.glue import TASKS
-from keras_electra.finetune.glue import Examples
-from keras_electra.finetune.glue import Task
-from keras_electra.finetune.glue import load_examples
-from keras_electra.finetune.glue import load_split
-from keras_electra.finetune.glue import tsv_task
-from keras_electra.finetune.loading import LoadedEncoder
-from keras_electra.finetune.loading import load_encoder
-from keras_electra.finetune.metrics import METRICS
-from keras_electra.layerwise_decay import LayerwiseAdamW
-from keras_electra.layerwise_decay import layerwise_adamw
-from keras_electra.layerwise_decay import layerwise_learning_rate_multipliers
-from keras_electra.finetune.training import FinetuneConfig
-from keras_electra.finetune.training import check_compatible
-from keras_electra.finetune.training import finetune
-from keras_electra.preprocessing import ElectraPreprocessor
-from keras_electra.preprocessing import pack_segments
-from keras_electra.preprocessing import truncated_lengths
+from keras_electra.lazy import lazy_attributes
 
-__all__ = [
-    "ElectraPreprocessor",
-    "Examples",
-    "FinetuneConfig",
-    "LayerwiseAdamW",
-    "LoadedEncoder",
-    "METRICS",
-    "TASKS",
-    "Task",
-    "check_compatible",
-    "finetune",
-    "finetune_seeds",
-    "layerwise_adamw",
-    "layerwise_learning_rate_multipliers",
-    "load_encoder",
-    "load_examples",
-    "load_split",
-    "load_task",
-    "pack_segments",
-    "truncated_lengths",
-    "tsv_task",
-]
+_EXPORTS = {
+    "finetune_seeds": "keras_electra.finetune.experiment",
+    "load_task": "keras_electra.finetune.experiment",
+    "TASKS": "keras_electra.finetune.glue",
+    "Examples": "keras_electra.finetune.glue",
+    "Task": "keras_electra.finetune.glue",
+    "load_examples": "keras_electra.finetune.glue",
+    "load_split": "keras_electra.finetune.glue",
+    "tsv_task": "keras_electra.finetune.glue",
+    "LoadedEncoder": "keras_electra.finetune.loading",
+    "load_encoder": "keras_electra.finetune.loading",
+    "METRICS": "keras_electra.finetune.metrics",
+    "LayerwiseAdamW": "keras_electra.layerwise_decay",
+    "layerwise_adamw": "keras_electra.layerwise_decay",
+    "layerwise_learning_rate_multipliers": "keras_electra.layerwise_decay",
+    "FinetuneConfig": "keras_electra.finetune.training",
+    "check_compatible": "keras_electra.finetune.training",
+    "finetune": "keras_electra.finetune.training",
+    "ElectraPreprocessor": "keras_electra.preprocessing",
+    "pack_segments": "keras_electra.preprocessing",
+    "truncated_lengths": "keras_electra.preprocessing",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)

@@ -4,7 +4,7 @@ masked-LM baseline) and classification."""
 from keras_electra.models.electra_classifier import ElectraClassifier
 from keras_electra.models.electra_encoder import ElectraEncoder
 from keras_electra.models.electra_pretrainer import ElectraPretrainer
-from keras_electra.models.electra_question_answerer import ElectraQuestionAnswerer
+from keras_electra.models.electra_span_predictor import ElectraSpanPredictor
 from keras_electra.models.electra_token_tagger import ElectraTokenTagger
 from keras_electra.models.mlm_pretrainer import MaskedLMPretrainer
 
@@ -12,7 +12,7 @@ __all__ = [
     "ElectraClassifier",
     "ElectraEncoder",
     "ElectraPretrainer",
-    "ElectraQuestionAnswerer",
+    "ElectraSpanPredictor",
     "ElectraTokenTagger",
     "MaskedLMPretrainer",
 ]

@@ -9,7 +9,7 @@ class ElectraTaskModel(keras.Model):
     """A functional model of an `ElectraEncoder` and a task head.
 
     The base of `ElectraClassifier`, `ElectraTokenTagger` and
-    `ElectraQuestionAnswerer`. It holds what they have in common:
+    `ElectraSpanPredictor`. It holds what they have in common:
 
     * `check_encoder`: the one error for an encoder of the wrong type;
     * `default_optimizer`: the optimizer `compile(optimizer="auto")` uses;

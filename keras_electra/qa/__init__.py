@@ -13,7 +13,7 @@
 * `export`: `export_question_answerer`, a SavedModel taking question and
   context strings; `python -m keras_electra answer` queries one.
 
-The model is `keras_electra.ElectraQuestionAnswerer`. Importing this
+The model is `keras_electra.ElectraSpanPredictor`. Importing this
 package is cheap: the names below load their module (and TensorFlow) on
 first use.
 """

@@ -1,4 +1,4 @@
-"""SavedModel export of an `ElectraQuestionAnswerer`: question and context
+"""SavedModel export of an `ElectraSpanPredictor`: question and context
 strings in, answer text and character offsets out, everything (tokenizer,
 windowing, span selection) inside the graph.
 
@@ -54,8 +54,8 @@ def export_question_answerer(model, base_path, *, vocab=None, sequence_length=38
     """Exports `model` as a TF Serving SavedModel (see the module docs).
 
     Args:
-        model: `ElectraQuestionAnswerer`. Answerability (SQuAD 2.0) is
-            taken from it.
+        model: `ElectraSpanPredictor` or the `ElectraQuestionAnswerer`
+            task. Answerability (SQuAD 2.0) is taken from it.
         base_path: str. The model's directory in the TF Serving layout
             (e.g. `saved_models/squad`); the export goes to a new numeric
             version directory in it, never over an existing one.
@@ -83,18 +83,17 @@ def export_question_answerer(model, base_path, *, vocab=None, sequence_length=38
     ```
     """
     from keras_electra.data.vocab import as_vocab
-    from keras_electra.models.electra_question_answerer import ElectraQuestionAnswerer
+    from keras_electra.export.saved_model import model_encoder
+    from keras_electra.models.electra_span_predictor import ElectraSpanPredictor
+    from keras_electra.tasks.question_answerer import ElectraQuestionAnswerer
 
-    if not isinstance(model, ElectraQuestionAnswerer):
-        raise ValueError(
-            f"export_question_answerer expects an ElectraQuestionAnswerer, got "
-            f"{type(model).__name__}."
-        )
+    encoder = model_encoder(
+        model, (ElectraSpanPredictor, ElectraQuestionAnswerer), "export_question_answerer"
+    )
     export_backend()
     for name, value in (("max_answer_length", max_answer_length), ("n_best", n_best)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    encoder = model.encoder
     vocab = as_vocab(vocab, vocabulary_size=encoder.vocabulary_size)
     check_sequence_length(encoder, sequence_length)
     base_path, version = checked_version(base_path, version)

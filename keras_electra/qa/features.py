@@ -252,7 +252,7 @@ class QAFeatures:
         return len(self.example_index)
 
     def labels(self, answerability):
-        """The `y` of `ElectraQuestionAnswerer.fit`."""
+        """The `y` of `ElectraSpanPredictor.fit`."""
         labels = {"start_logits": self.start_positions, "end_logits": self.end_positions}
         if answerability:
             labels["no_answer_logit"] = self.is_impossible
@@ -294,7 +294,8 @@ def answer_token_span(char_starts, char_ends, answer):
 def build_features(examples, featurizer):
     """Windows and labels of `examples` (see `QAFeatures`).
 
-    The first gold answer of an answerable question is its training label.
+    The first gold answer of an answerable question is its training label;
+    a question without answers (to predict) gets the [CLS] label.
     """
     rows = {k: [] for k in ("token_ids", "segment_ids", "padding_mask")}
     starts, ends, impossible, owner, to_context, max_context = [], [], [], [], [], []
@@ -313,7 +314,7 @@ def build_features(examples, featurizer):
         char_ends.append(c_ends)
         contexts.append(context)
         span = None
-        if not example.is_impossible:
+        if example.answers and not example.is_impossible:
             span = answer_token_span(c_starts, c_ends, example.answers[0])
             if span is None:
                 unrecoverable.append(example.qid)

@@ -20,7 +20,7 @@ from keras_electra.finetune.seeds import SeedRuns
 from keras_electra.finetune.seeds import median_of
 from keras_electra.finetune.training import check_compatible
 from keras_electra.layerwise_decay import layerwise_adamw
-from keras_electra.models.electra_question_answerer import ElectraQuestionAnswerer
+from keras_electra.models.electra_span_predictor import ElectraSpanPredictor
 from keras_electra.normalization import TextNormalization
 from keras_electra.presets import finetuning_defaults
 from keras_electra.qa import evaluation
@@ -177,7 +177,7 @@ def train_qa(train, dev, encoder, vocab=None, config=None, seed=0, log_dir=None,
             same settings (skips tokenizing again).
 
     Returns:
-        `(model, result)`: the `ElectraQuestionAnswerer` and a dict with
+        `(model, result)`: the `ElectraSpanPredictor` and a dict with
         `scores`, `per_epoch`, `train_questions`, `train_windows`,
         `unrecoverable`, `steps`, `config`.
     """
@@ -200,7 +200,7 @@ def train_qa(train, dev, encoder, vocab=None, config=None, seed=0, log_dir=None,
         rows = [r for r, i in enumerate(train_features.example_index)
                 if train_features.examples[i].qid not in keep_out]
         train_features = train_features.select(rows)
-    model = ElectraQuestionAnswerer(encoder, answerability=answerability)
+    model = ElectraSpanPredictor(encoder, answerability=answerability)
     steps_per_epoch = math.ceil(len(train_features) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     model.compile(optimizer=layerwise_adamw(

@@ -77,7 +77,8 @@ def export_tagger(
     with jax2tf; the text processing stays plain TensorFlow around it).
 
     Args:
-        tagger: `ElectraTokenTagger` with `label_names`.
+        tagger: `ElectraTokenTagger` or the `ElectraTokenClassifier` task,
+            with `label_names`.
         base_path: str. The model's directory, e.g. `saved_models/chunking`;
             the export goes to a new numeric version directory inside it.
         vocab: `Vocab`, vocab path or None (the shipped uncased vocab); the
@@ -103,16 +104,17 @@ def export_tagger(
     out["tags"]  # [[b"B-NP", b"B-VP", b"O"]]
     ```
     """
+    from keras_electra.export.saved_model import model_encoder
     from keras_electra.models.electra_token_tagger import ElectraTokenTagger
+    from keras_electra.tasks.token_classifier import ElectraTokenClassifier
 
-    if not isinstance(tagger, ElectraTokenTagger):
-        raise ValueError(
-            f"export_tagger expects an ElectraTokenTagger, got {type(tagger).__name__}."
-        )
+    encoder = model_encoder(
+        tagger, (ElectraTokenTagger, ElectraTokenClassifier), "export_tagger"
+    )
     export_backend()
-    encoder = tagger.encoder
     check_sequence_length(encoder, sequence_length)
-    label_names = list(tagger.label_names or [str(i) for i in range(tagger.num_labels)])
+    num_labels = getattr(tagger, "num_labels", None) or tagger.num_classes
+    label_names = list(tagger.label_names or [str(i) for i in range(num_labels)])
     base_path, version = checked_version(base_path, version)
     from keras_electra.data.vocab import as_vocab
 

@@ -10,6 +10,7 @@ has counted the steps.
 
 import dataclasses
 import math
+import os
 
 import keras
 
@@ -113,6 +114,9 @@ class FineTunedTask:
     as a batched `tf.data.Dataset`).
     """
 
+    preprocessor_settings = ("sequence_length",)
+    """Keyword arguments of `from_preset` that go to a new preprocessor."""
+
     @classmethod
     def from_preset(cls, preset, load_weights=True, **kwargs):
         """A task from a preset, a pre-training run or a checkpoint.
@@ -131,27 +135,30 @@ class FineTunedTask:
                   `vocabulary=` names one).
             load_weights: bool. `False` keeps the backbone's random init.
             **kwargs: the constructor's arguments (`num_classes`, ...),
-                plus `sequence_length` (default 128) and `vocabulary` for
-                the preprocessor of a run or `.keras` source.
+                plus, for the preprocessor of a run or `.keras` source,
+                `vocabulary` and the settings the task names in
+                `preprocessor_settings` (`sequence_length`, ...).
 
         Raises:
             DataError: the source is missing or holds no ELECTRA encoder.
         """
         from keras_electra.tasks.sources import is_keras_hub_preset
         from keras_electra.tasks.sources import load_source
-        from keras_electra.tasks.sources import preset_name
 
         if is_keras_hub_preset(preset):
             if "num_classes" in kwargs:  # a new head: the saved names go too
                 kwargs.setdefault("label_names", None)
             return super().from_preset(
-                preset_name(preset), load_weights=load_weights, **kwargs
+                os.fspath(preset), load_weights=load_weights, **kwargs
             )
         source = load_source(
             preset, load_weights=load_weights, vocabulary=kwargs.pop("vocabulary", None)
         )
+        settings = {
+            name: kwargs.pop(name) for name in cls.preprocessor_settings if name in kwargs
+        }
         preprocessor = kwargs.pop("preprocessor", None) or cls.preprocessor_cls(
-            source.tokenizer, sequence_length=kwargs.pop("sequence_length", 128)
+            source.tokenizer, **settings
         )
         return cls(backbone=source.encoder, preprocessor=preprocessor, **kwargs)
 
@@ -216,6 +223,9 @@ class FineTunedTask:
         turns them into a `tf.data.Dataset`, which Keras then never
         shuffles); a dataset you pass is used as it is.
         """
+        if not hasattr(x, "cardinality") and (shuffle or self.needs_batches()):
+            x = self.batches(x, y, sample_weight, batch_size, shuffle)
+            y = sample_weight = batch_size = None
         if self.fine_tuning is not None:
             steps = steps_per_epoch or steps_per_epoch_of(x, batch_size)
             if steps is None:
@@ -230,9 +240,6 @@ class FineTunedTask:
                 optimizer=schedule.optimizer(self, steps * epochs),
                 **self._compile_arguments,
             )
-        if not hasattr(x, "cardinality") and (shuffle or self.needs_batches()):
-            x = self.batches(x, y, sample_weight, batch_size, shuffle)
-            y = sample_weight = batch_size = None
         return super().fit(
             x,
             y,

@@ -50,6 +50,7 @@ class ElectraTokenClassifier(FineTunedTask, Task):
 
     backbone_cls = ElectraEncoder
     preprocessor_cls = ElectraTokenClassifierPreprocessor
+    preprocessor_settings = ("sequence_length", "stride")
 
     def __init__(
         self,

@@ -43,7 +43,7 @@ def saved_models(tmp_path_factory):
     from keras_electra.export import export_classifier
     from keras_electra.export import export_discriminator
     from keras_electra.models.electra_classifier import ElectraClassifier
-    from keras_electra.models.electra_question_answerer import ElectraQuestionAnswerer
+    from keras_electra.models.electra_span_predictor import ElectraSpanPredictor
     from keras_electra.models.electra_token_tagger import ElectraTokenTagger
     from keras_electra.preprocessing import ElectraPreprocessor
     from keras_electra.qa.export import export_question_answerer
@@ -61,7 +61,7 @@ def saved_models(tmp_path_factory):
                                    label_names=["negative", "positive"])
     tagger = ElectraTokenTagger(encoder, num_labels=3, dropout=0.0,
                                 label_names=["O", "B-NP", "I-NP"])
-    answerer = ElectraQuestionAnswerer(encoder, answerability=True)
+    answerer = ElectraSpanPredictor(encoder, answerability=True)
     for model in (classifier, tagger, answerer):
         for variable in model.trainable_variables:
             if not variable.path.startswith(encoder.name):

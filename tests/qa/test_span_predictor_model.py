@@ -1,11 +1,11 @@
-"""`ElectraQuestionAnswerer` on every backend (no TensorFlow needed)."""
+"""`ElectraSpanPredictor` on every backend (no TensorFlow needed)."""
 
 import keras
 import numpy as np
 import pytest
 
 import keras_electra
-from keras_electra.models.electra_question_answerer import MASKED_LOGIT
+from keras_electra.models.span_head import MASKED_LOGIT
 
 pytestmark = pytest.mark.multi_backend
 
@@ -28,7 +28,7 @@ def batch():
 
 def test_only_cls_and_context_tokens_can_start_or_end_an_answer():
     keras.utils.set_random_seed(0)
-    model = keras_electra.ElectraQuestionAnswerer(tiny_encoder(), answerability=True)
+    model = keras_electra.ElectraSpanPredictor(tiny_encoder(), answerability=True)
     outputs = {k: keras.ops.convert_to_numpy(v) for k, v in model(batch()).items()}
     allowed = np.zeros((2, 11), bool)
     allowed[0, [0, 4, 5, 6, 7]] = True
@@ -42,24 +42,24 @@ def test_only_cls_and_context_tokens_can_start_or_end_an_answer():
 
 def test_config_round_trip_rebuilds_the_same_model():
     keras.utils.set_random_seed(1)
-    model = keras_electra.ElectraQuestionAnswerer(tiny_encoder(), answerability=True)
-    clone = keras_electra.ElectraQuestionAnswerer.from_config(model.get_config())
+    model = keras_electra.ElectraSpanPredictor(tiny_encoder(), answerability=True)
+    clone = keras_electra.ElectraSpanPredictor.from_config(model.get_config())
     clone.set_weights(model.get_weights())
     assert clone.answerability and clone.get_config() == model.get_config()
     for key, value in model(batch()).items():
         np.testing.assert_allclose(keras.ops.convert_to_numpy(clone(batch())[key]),
                                    keras.ops.convert_to_numpy(value), atol=1e-5)
-    plain = keras_electra.ElectraQuestionAnswerer(tiny_encoder())
+    plain = keras_electra.ElectraSpanPredictor(tiny_encoder())
     assert set(plain(batch())) == {"start_logits", "end_logits"}
 
 
 def test_saved_model_file_reloads_with_its_outputs(tmp_path):
     keras.utils.set_random_seed(2)
-    model = keras_electra.ElectraQuestionAnswerer(tiny_encoder(), answerability=True)
+    model = keras_electra.ElectraSpanPredictor(tiny_encoder(), answerability=True)
     path = tmp_path / "qa.keras"
     model.save(path)
     loaded = keras.models.load_model(path)
-    assert isinstance(loaded, keras_electra.ElectraQuestionAnswerer)
+    assert isinstance(loaded, keras_electra.ElectraSpanPredictor)
     expected = model(batch())
     for key, value in loaded(batch()).items():
         np.testing.assert_allclose(keras.ops.convert_to_numpy(value),
@@ -68,7 +68,7 @@ def test_saved_model_file_reloads_with_its_outputs(tmp_path):
 
 def test_fitting_lowers_the_default_loss():
     keras.utils.set_random_seed(3)
-    model = keras_electra.ElectraQuestionAnswerer(tiny_encoder(), answerability=True)
+    model = keras_electra.ElectraSpanPredictor(tiny_encoder(), answerability=True)
     model.compile(optimizer=keras.optimizers.Adam(1e-2), jit_compile=False)
     labels = {"start_logits": np.array([5, 3], "int32"),
               "end_logits": np.array([6, 4], "int32"),
@@ -79,4 +79,4 @@ def test_fitting_lowers_the_default_loss():
 
 def test_a_non_encoder_is_refused():
     with pytest.raises(ValueError, match="needs an ElectraEncoder"):
-        keras_electra.ElectraQuestionAnswerer(keras.Sequential([keras.layers.Dense(2)]))
+        keras_electra.ElectraSpanPredictor(keras.Sequential([keras.layers.Dense(2)]))

@@ -1,34 +1,20 @@
-"""`ElectraQuestionAnswerer`: an encoder with extractive-QA span heads."""
+"""`ElectraSpanPredictor`: an encoder with extractive-QA span heads, on token ids."""
 
 import keras
-from keras import ops
 
-from keras_electra.layers.activations import electra_activation
-from keras_electra.layers.initializers import electra_kernel_initializer
+from keras_electra.models.span_head import SpanHead
+from keras_electra.models.span_head import span_loss_weights
+from keras_electra.models.span_head import span_losses
 from keras_electra.models.task_model import ElectraTaskModel
-
-MASKED_LOGIT = -1e9
-"""The logit of positions an answer can never start or end at."""
-
-
-def span_mask(segment_ids, padding_mask):
-    """Positions a span logit is kept for: [CLS] and the context tokens.
-
-    The context is segment 1 without its closing [SEP] (the last real
-    token); [CLS] (position 0) stays as the "no span in this window" label.
-    """
-    real = ops.cast(padding_mask, "int32")
-    following = ops.concatenate([real[:, 1:], ops.zeros_like(real[:, :1])], axis=1)
-    context = ops.logical_and(ops.equal(ops.cast(segment_ids, "int32"), 1),
-                              ops.equal(following, 1))
-    context = ops.logical_and(context, ops.equal(real, 1))
-    first = ops.equal(ops.cumsum(ops.ones_like(real), axis=1), 1)
-    return ops.logical_or(context, first)
 
 
 @keras.saving.register_keras_serializable(package="keras_electra")
-class ElectraQuestionAnswerer(ElectraTaskModel):
-    """An ELECTRA encoder fine-tuned for extractive question answering.
+class ElectraSpanPredictor(ElectraTaskModel):
+    """An ELECTRA encoder fine-tuned for extractive QA, on token-id windows.
+
+    The recipes' model; `keras_electra.ElectraQuestionAnswerer` is the
+    keras-hub-shaped task over the same head that takes question and
+    context strings.
 
     One dense layer on the encoder's sequence output gives every position a
     start and an end logit; positions outside the context (the question,
@@ -61,7 +47,7 @@ class ElectraQuestionAnswerer(ElectraTaskModel):
     encoder = keras_electra.ElectraEncoder(
         vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=2,
         intermediate_dim=64)
-    model = keras_electra.ElectraQuestionAnswerer(encoder, answerability=True)
+    model = keras_electra.ElectraSpanPredictor(encoder, answerability=True)
     outputs = model({"token_ids": np.ones((2, 8), "int32"),
                      "segment_ids": np.array([[0] * 3 + [1] * 5] * 2, "int32"),
                      "padding_mask": np.ones((2, 8), "int32")})
@@ -75,44 +61,22 @@ class ElectraQuestionAnswerer(ElectraTaskModel):
     def __init__(self, encoder, answerability=False, dtype=None, **kwargs):
         self.check_encoder(encoder)
         # === Layers ===
-        head_dtype = dtype if dtype is not None else encoder.dtype_policy
-        span_dense = keras.layers.Dense(
-            2, kernel_initializer=electra_kernel_initializer(),
-            dtype=head_dtype, name="span_logits",
+        head = SpanHead(
+            encoder.hidden_dim, encoder.activation, answerability,
+            dtype if dtype is not None else encoder.dtype_policy,
         )
-        answer_hidden = answer_dense = None
-        if answerability:
-            answer_hidden = keras.layers.Dense(
-                encoder.hidden_dim,
-                activation=electra_activation(encoder.activation),
-                kernel_initializer=electra_kernel_initializer(),
-                dtype=head_dtype, name="answerability_hidden",
-            )
-            answer_dense = keras.layers.Dense(
-                1, kernel_initializer=electra_kernel_initializer(),
-                dtype=head_dtype, name="no_answer_logit",
-            )
 
         # === Functional Model ===
         inputs = encoder.input
-        sequence = encoder(inputs)
-        logits = ops.cast(span_dense(sequence), "float32")
-        keep = span_mask(inputs["segment_ids"], inputs["padding_mask"])
-        outputs = {
-            "start_logits": ops.where(keep, logits[:, :, 0], MASKED_LOGIT),
-            "end_logits": ops.where(keep, logits[:, :, 1], MASKED_LOGIT),
-        }
-        if answerability:
-            no_answer = answer_dense(answer_hidden(sequence[:, 0, :]))
-            outputs["no_answer_logit"] = ops.cast(no_answer[:, 0], "float32")
-        kwargs.setdefault("name", "electra_question_answerer")
+        outputs = head(encoder(inputs), inputs)
+        kwargs.setdefault("name", "electra_span_predictor")
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
 
         # === Config ===
         self.encoder = encoder
-        self.span_dense = span_dense
-        self.answerability_hidden = answer_hidden
-        self.answerability_dense = answer_dense
+        self.span_dense = head.span_dense
+        self.answerability_hidden = head.answer_hidden
+        self.answerability_dense = head.answer_dense
         self.answerability = bool(answerability)
 
     def compile(self, optimizer="auto", loss="auto", loss_weights="auto",
@@ -134,16 +98,9 @@ class ElectraQuestionAnswerer(ElectraTaskModel):
         if optimizer == "auto":
             optimizer = self.default_optimizer()
         if loss == "auto":
-            loss = {
-                "start_logits": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                "end_logits": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            }
-            if self.answerability:
-                loss["no_answer_logit"] = keras.losses.BinaryCrossentropy(from_logits=True)
+            loss = span_losses(self.answerability)
         if loss_weights == "auto":
-            loss_weights = {"start_logits": 0.5, "end_logits": 0.5}
-            if self.answerability:
-                loss_weights["no_answer_logit"] = 1.0
+            loss_weights = span_loss_weights(self.answerability)
         super().compile(optimizer=optimizer, loss=loss, loss_weights=loss_weights,
                         metrics=metrics, **kwargs)
 
