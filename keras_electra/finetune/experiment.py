@@ -7,7 +7,6 @@ directory. `recipes/finetune_glue.py` is its command line.
 import dataclasses
 import os
 
-import keras
 
 from keras_electra.finetune import glue
 from keras_electra.finetune.seeds import SeedRuns
@@ -124,7 +123,6 @@ def finetune_seeds(
         model_file=CLASSIFIER_FILE if save_model else None,
     ):
         results.append(result)
-        keras.backend.clear_session()
 
     median = median_of(results, task.metrics, "scores")
     summary = {

@@ -107,7 +107,9 @@ class SeedRuns:
                 `seed_N/<model_file>` (recorded as `result["model"]`).
 
         Yields:
-            `(result, model)` per seed, `result["seconds"]` its wall time.
+            `(result, model)` per seed, `result["seconds"]` its wall time;
+            the Keras session is cleared before the next seed, for every
+            task.
         """
         for index, seed in enumerate(self.seeds):
             if index:
@@ -126,6 +128,8 @@ class SeedRuns:
             print(f"seed {seed}: {summary(result)} ({result['seconds']:.0f}s)",
                   flush=True)
             yield result, model
+            # One seed's layer names and graph state do not reach the next.
+            keras.backend.clear_session()
 
     def settings(self):
         """The results' record of the initial encoder and the text handling."""

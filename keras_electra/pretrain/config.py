@@ -402,7 +402,7 @@ def initial_checkpoint(config, model_config, vocab):
     for key in PHASE_MAY_CHANGE:
         old.pop(key, None), new.pop(key, None)
     if old != new:
-        field = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))[0]
+        field = first_difference(old, new)
         raise DataError(f"{flag} has model {field}={old.get(field)!r}, this run "
                         f"{new.get(field)!r}")
     if settings.get("vocab_sha256") != vocab.sha256:
@@ -423,10 +423,15 @@ def resume_conflict(old_settings, new_settings):
         if old == new:
             continue
         if key == "config" and isinstance(old, dict) and isinstance(new, dict):
-            field = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))[0]
+            field = first_difference(old, new)
             return f"config {field}={old.get(field)!r}, not {new.get(field)!r}"
         return f"{FLAGS.get(key, key)} {old!r}, not {new!r}"
     return None
+
+
+def first_difference(old, new):
+    """The first key, alphabetically, whose value differs between two dicts."""
+    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))[0]
 
 
 def _with_defaults(model_config):

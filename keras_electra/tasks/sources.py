@@ -17,11 +17,6 @@ KERAS_HUB_CONFIG = "config.json"
 REMOTE_SCHEMES = ("kaggle://", "hf://", "gs://", "modelscope://")
 
 
-def preset_name(preset):
-    """`preset` as the string keras-hub's loader takes (paths accepted)."""
-    return os.fspath(preset)
-
-
 def is_keras_hub_preset(preset):
     """Whether keras-hub's loader should read `preset`."""
     preset = os.fspath(preset)

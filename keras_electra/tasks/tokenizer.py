@@ -112,25 +112,14 @@ class ElectraTokenizer(Tokenizer):
         self._check_vocabulary()
         return self.vocab.token_to_id[token]
 
-    @property
-    def cls_token_id(self):
+    def _special_id(self, name):
         self._check_vocabulary()
-        return self.vocab.cls_id
+        return getattr(self.vocab, name)
 
-    @property
-    def sep_token_id(self):
-        self._check_vocabulary()
-        return self.vocab.sep_id
-
-    @property
-    def pad_token_id(self):
-        self._check_vocabulary()
-        return self.vocab.pad_id
-
-    @property
-    def mask_token_id(self):
-        self._check_vocabulary()
-        return self.vocab.mask_id
+    cls_token_id = property(lambda self: self._special_id("cls_id"))
+    sep_token_id = property(lambda self: self._special_id("sep_id"))
+    pad_token_id = property(lambda self: self._special_id("pad_id"))
+    mask_token_id = property(lambda self: self._special_id("mask_id"))
 
     start_token_id = cls_token_id
     end_token_id = sep_token_id
