@@ -13,6 +13,7 @@ from keras_electra.finetune.seeds import SeedRuns
 from keras_electra.finetune.seeds import median_of
 from keras_electra.finetune.training import FinetuneConfig
 from keras_electra.finetune.training import finetune
+from keras_electra.reporting import report
 
 CLASSIFIER_FILE = "classifier.keras"
 
@@ -104,11 +105,10 @@ def finetune_seeds(
         lower_case=lower_case, strip_accents=strip_accents,
     )
     config = dataclasses.replace(config, normalization=runs.normalization)
-    print(
+    report(
         f"{task.name}: {len(train)} train / {len(dev)} dev examples "
         f"({train.source}, {dev.source}); encoder {runs.loaded.source}; "
         f"seeds {','.join(map(str, runs.seeds))}",
-        flush=True,
     )
 
     def train_one(seed, encoder, seed_dir):
@@ -141,8 +141,8 @@ def finetune_seeds(
         "command": command,
     }
     path = runs.write_results(summary)
-    print(f"median over {len(results)} seed(s): {_percentages(median)}; results in "
-          f"{path}", flush=True)
+    report(f"median over {len(results)} seed(s): {_percentages(median)}; results in "
+           f"{path}")
     return summary
 
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import statistics
 import time
+import warnings
 
 import keras
 import numpy as np
@@ -16,6 +17,7 @@ from keras_electra.data.vocab import load_vocab
 from keras_electra.finetune.loading import load_encoder
 from keras_electra.finetune.training import check_compatible
 from keras_electra.normalization import TextNormalization
+from keras_electra.reporting import report
 
 RESULTS_FILE = "results.json"
 VOCAB_FILE = "vocab.txt"
@@ -75,8 +77,10 @@ class SeedRuns:
         self.loaded = self._load()
         stage = self.loaded.learning_stage
         if stage is not None and not stage.uses_context():
-            print(f"Warning: {self.loaded.source} was pre-trained to "
-                  f"{stage.describe()}.", flush=True)
+            warnings.warn(
+                f"{self.loaded.source} was pre-trained to {stage.describe()}.",
+                stacklevel=2,
+            )
         self.vocab = given_vocab or load_vocab(self.loaded.vocab_path)
         check_compatible(self.loaded.encoder, self.vocab, sequence_length,
                          source=self.loaded.source)
@@ -125,8 +129,7 @@ class SeedRuns:
                 path = os.path.join(seed_dir, model_file)
                 model.save(path)
                 result["model"] = path
-            print(f"seed {seed}: {summary(result)} ({result['seconds']:.0f}s)",
-                  flush=True)
+            report(f"seed {seed}: {summary(result)} ({result['seconds']:.0f}s)")
             yield result, model
             # One seed's layer names and graph state do not reach the next.
             keras.backend.clear_session()

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import time
+import warnings
 
 import keras
 from keras import ops
@@ -90,10 +91,12 @@ def restore_training_state(backup, model, random_state_path, save_every):
         return 0, 0
     saved = _read_random_states(random_state_path).get(str(step))
     if saved is None:
-        print(f"Warning: {random_state_path} has no random state for step "
-              f"{step}; masking and sampling continue from fresh random "
-              "streams, so this run will not repeat an uninterrupted one "
-              "exactly.", flush=True)
+        warnings.warn(
+            f"{random_state_path} has no random state for step {step}; masking "
+            "and sampling continue from fresh random streams, so this run will "
+            "not repeat an uninterrupted one exactly.",
+            stacklevel=2,
+        )
         return step, math.ceil(step / save_every)
     for variable in _seed_states(model):
         if variable.path in saved["states"]:

@@ -3,6 +3,8 @@
 import numpy as np
 from keras import ops
 
+from keras_electra.reporting import report
+
 # One word of a sentence in the style of the bundled novels swapped for one
 # that does not fit. The default tiny run flags it; subtler swaps need
 # longer training.
@@ -48,17 +50,17 @@ def print_replaced_token_demo(pretrainer, tokenizer, sentence=DEMO_SENTENCE,
     words = sentence.split()
     corrupted = " ".join(replacement if w == original else w for w in words)
     tokens, probabilities = replaced_token_probabilities(pretrainer, tokenizer, corrupted)
-    print(f"\nReplaced-token detection demo: '{original}' -> '{replacement}'")
-    print(f"  {corrupted}")
+    report(f"\nReplaced-token detection demo: '{original}' -> '{replacement}'")
+    report(f"  {corrupted}")
     for token, probability in zip(tokens, probabilities):
         bar = "#" * int(round(probability * 20))
         mark = "  <- swapped" if token == replacement else ""
-        print(f"  {token:>12s} {probability:6.3f} {bar}{mark}")
+        report(f"  {token:>12s} {probability:6.3f} {bar}{mark}")
     best = tokens[int(np.argmax(probabilities))]
     found = best == replacement
     if found:
-        print(f"The swapped word '{replacement}' scores highest.")
+        report(f"The swapped word '{replacement}' scores highest.")
     else:
-        print(f"The swapped word '{replacement}' does NOT score highest "
-              f"('{best}' does); the model needs more training.")
+        report(f"The swapped word '{replacement}' does NOT score highest "
+               f"('{best}' does); the model needs more training.")
     return found

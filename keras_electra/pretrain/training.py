@@ -48,6 +48,7 @@ from keras_electra.pretrain.learning_stage import read_stages
 from keras_electra.pretrain.learning_stage import stage_batches
 from keras_electra.pretrain.learning_stage import write_stages
 from keras_electra.run_directory import RunDirectory
+from keras_electra.reporting import report
 
 # The SavedModel's name under `export_dir` and in `models.config`.
 EXPORT_NAME = "electra"
@@ -126,12 +127,85 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
     result.run_directory.discriminator_file  # "runs/demo/electra_discriminator.keras"
     ```
     """
-    config = (config or PretrainConfig()).resolved()
-    run = RunDirectory(config.model_dir)
+    plan = plan_run((config or PretrainConfig()).resolved(), strategy, command)
+    run = plan.run
+    # The first write: this run's run.json, once a run there is checked to
+    # be one this run may resume. Only the chief writes; other workers
+    # resume from it (on a file system they share) and write nothing.
+    previous = claim_run_directory(run, plan.record) if plan.chief else run.read_record()
+    pretrainer, backup, start_step, start_epoch = restore_pretrainer(plan)
+    announce_run(plan, pretrainer, start_step, previous)
+    dataset = training_dataset(plan, start_step)
+    stage = stage_measurement(plan)
+    budget = compute_budget(plan, previous, start_step)
+    on_budget = budget.reached(start_step, budget.start_seconds) if start_step else None
+    remaining = 0 if on_budget else max(0, plan.config.steps - start_step)
 
-    # === Resolve and check everything before touching the run directory ===
+    started = time.time()
+    history = train(plan, pretrainer, dataset, start_epoch, remaining,
+                    training_callbacks(plan, budget, backup, stage.monitor), verbose)
+    final_step = optimizer_step(pretrainer)
+    stopped_by = budget.stopped_by or on_budget
+    if stopped_by is None and final_step >= plan.config.steps:
+        stopped_by = "steps"
+    compute = budget.compute(final_step, stopped_by)
+    report_training(plan, history, budget, on_budget, compute,
+                    start_step, final_step, remaining, time.time() - started)
+    export_path = None
+    if plan.chief:
+        export_path = save_run(plan, pretrainer, stage, final_step, compute)
+    return PretrainResult(
+        pretrainer, run, history, start_step, final_step, export_path, compute
+    )
+
+
+@dataclasses.dataclass
+class RunPlan:
+    """What `pretrain` resolves and checks before it writes anything.
+
+    Args:
+        config: the resolved `PretrainConfig`.
+        run: `RunDirectory` of `config.model_dir`.
+        inputs: `RunInputs` (vocab, model config, corpus, `--init-from`).
+        strategy: the distribution strategy (or `JaxDataParallel`).
+        source: the corpus as a `data` source.
+        record: dict. What `run.json` will hold.
+        flops_per_step: float. Training FLOPs of one optimizer step.
+    """
+
+    config: PretrainConfig
+    run: RunDirectory
+    inputs: object
+    strategy: object
+    source: object
+    record: dict
+    flops_per_step: float
+
+    @property
+    def chief(self):
+        """Whether this worker writes the run directory."""
+        return is_chief(self.strategy)
+
+    @property
+    def jax_processes(self):
+        """Whether this is one of several JAX processes."""
+        return isinstance(self.strategy, JaxDataParallel) and is_multi_worker(self.strategy)
+
+
+def plan_run(config, strategy=None, command=None):
+    """Resolves and checks everything a run needs; writes nothing.
+
+    The vocab, the model config and `--init-from` (`resolve_inputs`), the
+    strategy, the budget across processes, the split of a batch over the
+    replicas and the corpus (it must pack into at least one sequence).
+
+    Returns:
+        `RunPlan`.
+
+    Raises:
+        ValueError: the first unusable setting, named in one line.
+    """
     inputs = resolve_inputs(config)
-    vocab, model_config, corpus = inputs.vocab, inputs.model_config, inputs.corpus
     if strategy is None:
         strategy = make_strategy(
             config.distribute, config.tpu, cluster_timeout=config.cluster_timeout,
@@ -141,7 +215,6 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         )
     if is_multi_worker(strategy):
         check_budget_across_processes(config)
-    jax_processes = isinstance(strategy, JaxDataParallel) and is_multi_worker(strategy)
     replicas = strategy.num_replicas_in_sync
     if config.micro_batch_size % replicas:
         raise ValueError(
@@ -150,14 +223,15 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
             f"{config.grad_accum_steps}) is not divisible by the {replicas} "
             f"replicas of --distribute {config.distribute}"
         )
+    corpus = inputs.corpus
     source = data.as_source(corpus[0] if len(corpus) == 1 else corpus)
-    check_corpus_yields(source, vocab, config, model_config)
+    check_corpus_yields(source, inputs.vocab, config, inputs.model_config)
     settings = {
         **config.settings(),
-        "config": model_config.to_dict(),
+        "config": inputs.model_config.to_dict(),
         "corpus": None if config.corpus is None else [_as_recorded(c) for c in corpus],
-        "vocab": vocab.path,
-        "vocab_sha256": vocab.sha256,
+        "vocab": inputs.vocab.path,
+        "vocab_sha256": inputs.vocab.sha256,
     }
     record = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -168,26 +242,34 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         "pretrain_config": config.to_record(),
         "command": list(command) if command else None,
     }
-    # Several workers: only the chief writes the run directory; the others
-    # resume from it (it must be on a file system they share) and write
-    # nothing.
-    chief = is_chief(strategy)
-    previous = claim_run_directory(run, record) if chief else run.read_record()
     flops_per_step = flops.train_flops_per_step(
-        model_config, config.sequence_length, config.batch_size,
+        inputs.model_config, config.sequence_length, config.batch_size,
         mask_rate=config.mask_rate, objective=config.objective,
     )
+    return RunPlan(config, RunDirectory(config.model_dir), inputs, strategy,
+                   source, record, flops_per_step)
 
-    # === Model, optimizer, restored state ===
-    def build_pretrainer():
-        return PRETRAINERS[config.objective](
-            model_config, seed=config.seed, dtype=config.dtype_policy,
-            remat=config.remat,
-        )
 
-    with strategy.scope():
+def build_pretrainer(config, model_config):
+    """The untrained model of `config.objective`."""
+    return PRETRAINERS[config.objective](
+        model_config, seed=config.seed, dtype=config.dtype_policy, remat=config.remat,
+    )
+
+
+def restore_pretrainer(plan):
+    """The compiled pretrainer at the run's last saved step, or at its
+    starting weights (`--init-from`, a converted checkpoint) or random
+    init for a new run.
+
+    Returns:
+        `(pretrainer, backup, start_step, start_epoch)`: `backup` is the
+        `TrainingBackup` callback that saves the resume point.
+    """
+    config, run = plan.config, plan.run
+    with plan.strategy.scope():
         keras.utils.set_random_seed(config.seed)
-        pretrainer = build_pretrainer()
+        pretrainer = build_pretrainer(config, plan.inputs.model_config)
         pretrainer.compile(
             optimizer=_optimizer(config, pretrainer),
             jit_compile=XLA_CHOICES[config.xla],
@@ -202,87 +284,137 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
         start_step, start_epoch = restore_training_state(
             backup, pretrainer, run.random_state_file, config.save_every
         )
-        initialise_weights(run, pretrainer, start_step, inputs.init_checkpoint)
-        if is_multi_worker(strategy) and not jax_processes:
+        initialise_weights(run, pretrainer, start_step, plan.inputs.init_checkpoint)
+        if is_multi_worker(plan.strategy) and not plan.jax_processes:
             prepare_for_multi_worker_fit(pretrainer)
+    return pretrainer, backup, start_step, start_epoch
 
+
+def announce_run(plan, pretrainer, start_step, previous):
+    """Prints the run's size, settings and whether it resumes."""
+    config, run = plan.config, plan.run
     name = "ELECTRA" if config.objective == "electra" else "MLM baseline"
-    print(
+    report(
         f"{name}-{config.preset}: {pretrainer.count_params() / 1e6:.1f}M parameters | "
         f"batch {config.batch_size} x seq {config.sequence_length} | "
         f"lr {config.learning_rate:g}, warm-up {config.warmup_steps} | "
-        f"{replicas} replica(s), precision {config.mixed_precision} | "
-        f"{flops_per_step:.3g} train FLOPs/step | run dir {run.path}"
-        + ("" if chief else f" (written by the chief; this is {task_name(strategy)})"),
-        flush=True,
+        f"{plan.strategy.num_replicas_in_sync} replica(s), precision "
+        f"{config.mixed_precision} | {plan.flops_per_step:.3g} train FLOPs/step | "
+        f"run dir {run.path}"
+        + ("" if plan.chief
+           else f" (written by the chief; this is {task_name(plan.strategy)})"),
     )
     if start_step:
-        print(f"Resuming from step {start_step} of {config.steps} (found in "
-              f"{run.backup_dir}).", flush=True)
+        report(f"Resuming from step {start_step} of {config.steps} (found in "
+               f"{run.backup_dir}).")
     elif previous is not None:
-        print(f"No saved step in {run.path} yet; starting at step 0.", flush=True)
+        report(f"No saved step in {run.path} yet; starting at step 0.")
 
-    # === Data: its position is a function of the step ===
-    def dataset_fn(input_context=None):
-        return data.pretraining_dataset(
-            source, vocab, config.sequence_length, config.micro_batch_size,
-            mask_rate=config.mask_rate, mask_token_rate=config.mask_token_rate,
-            random_token_rate=config.random_token_rate,
-            normalization=config.normalization,
-            seed=config.seed, repeat=True, config=model_config,
-            start_batch=start_step * config.grad_accum_steps,
-            input_context=input_context,
-        )
 
-    dataset = worker_datasets(strategy, dataset_fn)
-    # The chief measures where the run stands (`learning_stage`, eagerly)
-    # at every save; over several workers or processes only at the end; on
-    # TPUs not at all (`tools/learning_stage.py` measures the checkpoints).
-    measures_stage = chief and not is_tpu(strategy)
-    stage_inputs = stage_batches(
-        source, vocab, config.sequence_length, config.seed, model_config,
-        mask_rate=config.mask_rate, mask_token_rate=config.mask_token_rate,
+@dataclasses.dataclass
+class StageMeasurement:
+    """How the run measures where it stands (`learning_stage`).
+
+    Args:
+        batches: the fixed batches it is measured on, or None when this
+            worker does not measure (not the chief, or on TPUs, where
+            `tools/learning_stage.py` measures the checkpoints).
+        monitor: `LearningStageMonitor` measuring at every save, or None
+            when it is measured once, at the end (several workers or
+            processes, a JAX distribution).
+        jax_distributed: bool. The model lives in a JAX distribution: the
+            eager measurement runs on a copy outside it.
+    """
+
+    batches: object
+    monitor: object
+    jax_distributed: bool
+
+
+def stage_measurement(plan):
+    """`StageMeasurement` of this worker."""
+    config, inputs = plan.config, plan.inputs
+    measures = plan.chief and not is_tpu(plan.strategy)
+    batches = stage_batches(
+        plan.source, inputs.vocab, config.sequence_length, config.seed,
+        inputs.model_config, mask_rate=config.mask_rate,
+        mask_token_rate=config.mask_token_rate,
         random_token_rate=config.random_token_rate,
         normalization=config.normalization,
-    ) if measures_stage else None
-    # Under a JAX distribution the eager measurement runs once, at the end,
-    # on a copy of the model outside the distribution.
+    ) if measures else None
     jax_distributed = (
-        isinstance(strategy, JaxDataParallel)
+        isinstance(plan.strategy, JaxDataParallel)
         and keras.distribution.distribution() is not None
     )
     monitor = (
-        LearningStageMonitor(stage_inputs, run.learning_stage_file)
-        if measures_stage and not is_multi_worker(strategy) and not jax_distributed
+        LearningStageMonitor(batches, plan.run.learning_stage_file)
+        if measures and not is_multi_worker(plan.strategy) and not jax_distributed
         else None
     )
+    return StageMeasurement(batches, monitor, jax_distributed)
 
-    # === Train ===
-    budget = ComputeBudget(
-        flops_per_step, run if chief else None,
+
+def compute_budget(plan, previous, start_step):
+    """The `ComputeBudget` callback: counts FLOPs and seconds, and stops the
+    run at `--max-train-flops` / `--max-minutes`."""
+    config = plan.config
+    return ComputeBudget(
+        plan.flops_per_step, plan.run if plan.chief else None,
         max_train_flops=config.max_train_flops,
         max_seconds=None if config.max_minutes is None else 60.0 * config.max_minutes,
         start_seconds=(previous or {}).get("compute", {}).get("train_seconds", 0.0)
         if start_step else 0.0,
         extra={"flops_convention": flops.DEFAULT_CONVENTION, "objective": config.objective},
     )
-    on_budget = budget.reached(start_step, budget.start_seconds) if start_step else None
-    remaining = 0 if on_budget else max(0, config.steps - start_step)
-    # At each epoch end, in this order: logs (flushed), weights, random
-    # states, then the backup that makes the step the resume point.
+
+
+def training_callbacks(plan, budget, backup, monitor):
+    """The `fit` callbacks. At each epoch end, in this order: logs
+    (flushed), weights, random states, then the backup that makes the step
+    the resume point (the chief's savers; once over JAX processes)."""
+    config = plan.config
     callbacks = [StopAtStep(config.steps), budget, Throughput(config.batch_size)]
-    if chief:
+    if plan.chief:
         savers = [
             *([monitor] if monitor else []),
-            TensorBoardScalars(run.logs_dir),
-            PeriodicCheckpoint(run, keep=config.keep_checkpoints),
-            RandomStateBackup(run.random_state_file),
+            TensorBoardScalars(plan.run.logs_dir),
+            PeriodicCheckpoint(plan.run, keep=config.keep_checkpoints),
+            RandomStateBackup(plan.run.random_state_file),
             backup,
         ]
-        callbacks += [OnOneProcess(strategy, savers)] if jax_processes else savers
-    started = time.time()
+        callbacks += [OnOneProcess(plan.strategy, savers)] if plan.jax_processes else savers
+    return callbacks
+
+
+def training_dataset(plan, start_step):
+    """The training batches from `start_step` on: their position in the
+    corpus is a function of the step, so a resumed run sees what an
+    uninterrupted one would."""
+    config, inputs = plan.config, plan.inputs
+
+    def dataset_fn(input_context=None):
+        return data.pretraining_dataset(
+            plan.source, inputs.vocab, config.sequence_length, config.micro_batch_size,
+            mask_rate=config.mask_rate, mask_token_rate=config.mask_token_rate,
+            random_token_rate=config.random_token_rate,
+            normalization=config.normalization,
+            seed=config.seed, repeat=True, config=inputs.model_config,
+            start_batch=start_step * config.grad_accum_steps,
+            input_context=input_context,
+        )
+
+    return worker_datasets(plan.strategy, dataset_fn)
+
+
+def train(plan, pretrainer, dataset, start_epoch, remaining, callbacks, verbose):
+    """`fit` for the `remaining` steps; returns its `History`.
+
+    Raises:
+        ValueError: a worker of the cluster was lost (one line naming it).
+    """
+    config = plan.config
     try:
-        history = pretrainer.fit(
+        return pretrainer.fit(
             dataset,
             epochs=start_epoch + math.ceil(remaining / config.save_every),
             initial_epoch=start_epoch,
@@ -292,75 +424,75 @@ def pretrain(config=None, *, strategy=None, command=None, verbose="auto"):
             verbose=verbose,
         )
     except Exception as e:
-        lost = cluster_lost_error(strategy, e, run)
+        lost = cluster_lost_error(plan.strategy, e, plan.run)
         if lost is None:
             raise
         raise lost from None
-    final_step = optimizer_step(pretrainer)
-    stopped_by = budget.stopped_by or on_budget
-    if stopped_by is None and final_step >= config.steps:
-        stopped_by = "steps"
-    compute = budget.compute(final_step, stopped_by)
+
+
+def report_training(plan, history, budget, on_budget, compute,
+                    start_step, final_step, remaining, seconds):
+    """Prints what this call trained, or why it trained nothing."""
+    config, run = plan.config, plan.run
     if remaining:
         summary = {
             k: round(float(v[-1]), 4) for k, v in history.history.items()
             if k in ("loss", "mlm_accuracy", "disc_auc", "disc_accuracy")
         }
-        print(f"Trained steps {start_step}..{final_step} in "
-              f"{time.time() - started:.0f}s, {compute['train_flops']:.3g} "
-              f"train FLOPs in all; last interval: {json.dumps(summary)}",
-              flush=True)
+        report(f"Trained steps {start_step}..{final_step} in "
+               f"{seconds:.0f}s, {compute['train_flops']:.3g} "
+               f"train FLOPs in all; last interval: {json.dumps(summary)}")
         if budget.stopped_by:
-            print(f"Stopped at step {final_step} of {config.steps}: "
-                  f"{_budget_text(config, budget.stopped_by, compute)}.",
-                  flush=True)
+            report(f"Stopped at step {final_step} of {config.steps}: "
+                   f"{_budget_text(config, budget.stopped_by, compute)}.")
     elif on_budget:
-        print(f"{run.path} stopped at step {final_step} on its budget: "
-              f"{_budget_text(config, on_budget, compute)}; nothing to train "
-              f"(raise {FLAGS[on_budget]} to continue).", flush=True)
+        report(f"{run.path} stopped at step {final_step} on its budget: "
+               f"{_budget_text(config, on_budget, compute)}; nothing to train "
+               f"(raise {FLAGS[on_budget]} to continue).")
     else:
-        print(f"{run.path} is already at step {final_step} (--steps "
-              f"{config.steps}); nothing to train.", flush=True)
+        report(f"{run.path} is already at step {final_step} (--steps "
+               f"{config.steps}); nothing to train.")
 
-    if not chief:
-        return PretrainResult(
-            pretrainer, run, history, start_step, final_step, None, compute
-        )
 
-    # === Save, export, demo (the chief) ===
-    if jax_processes:
+def save_run(plan, pretrainer, stage, final_step, compute):
+    """The chief's last steps: where the run stands, `run.json`'s compute,
+    the discriminator for fine-tuning, the SavedModel and the demo.
+
+    Returns:
+        The SavedModel version written, or None.
+    """
+    config, run, vocab = plan.config, plan.run, plan.inputs.vocab
+    if plan.jax_processes:
         # The trained variables span every process; what follows runs on
         # the chief alone, so it works on a copy local to this process.
         weights = pretrainer.get_weights()
-        with one_process_variables(strategy):
-            pretrainer = build_pretrainer()
+        with one_process_variables(plan.strategy):
+            pretrainer = build_pretrainer(config, plan.inputs.model_config)
             pretrainer.set_weights(weights)
-    if measures_stage:
-        with one_process_variables(strategy):
+    if stage.batches is not None:
+        with one_process_variables(plan.strategy):
             measured = pretrainer
-            if jax_distributed and not jax_processes:  # Not a local copy yet.
-                measured = build_pretrainer()
+            if stage.jax_distributed and not plan.jax_processes:  # Not a local copy yet.
+                measured = build_pretrainer(config, plan.inputs.model_config)
                 measured.set_weights(pretrainer.get_weights())
-            report_learning_stage(run, measured, stage_inputs, final_step)
-    record = {**(run.read_record() or record), "compute": compute}
+            report_learning_stage(run, measured, stage.batches, final_step)
+    record = {**(run.read_record() or plan.record), "compute": compute}
     run.write_record(record)
     run.save_discriminator(pretrainer.discriminator, vocab.path, record)
     export_path = None
     if config.export_dir:
         export_path = export_for_serving(pretrainer, config, vocab)
-        print(f"Saved the discriminator to {run.path} (for fine-tuning) and "
-              f"{export_path} (SavedModel for TF Serving)", flush=True)
+        report(f"Saved the discriminator to {run.path} (for fine-tuning) and "
+               f"{export_path} (SavedModel for TF Serving)")
     else:
-        print(f"Saved the discriminator to {run.path} (for fine-tuning)", flush=True)
+        report(f"Saved the discriminator to {run.path} (for fine-tuning)")
     if config.demo and config.objective == "electra":
         tokenizer = data.WordPieceTokenizer(vocab, config.normalization)
         print_replaced_token_demo(pretrainer, tokenizer)
     elif config.demo:
-        print("No replaced-token demo: --objective mlm trains no replaced-token "
-              "detector.", flush=True)
-    return PretrainResult(
-        pretrainer, run, history, start_step, final_step, export_path, compute
-    )
+        report("No replaced-token demo: --objective mlm trains no replaced-token "
+               "detector.")
+    return export_path
 
 
 def report_learning_stage(run, pretrainer, batches, step):
@@ -371,12 +503,12 @@ def report_learning_stage(run, pretrainer, batches, step):
     if stage is None:
         stage = stages[step] = measure_learning_stage(pretrainer, batches, step)
         write_stages(run.learning_stage_file, stages)
-    print(f"Learning stage at {stage.describe()}", flush=True)
+    report(f"Learning stage at {stage.describe()}")
     if not stage.uses_context():
-        print("  Pre-train for longer before fine-tuning. Short sequences leave "
-              "the plateau soonest: a first phase at --seq-len 16 (then "
-              f"--init-from for longer ones); {PLATEAU_RESULTS} gives the "
-              "settings and budgets measured.", flush=True)
+        report("  Pre-train for longer before fine-tuning. Short sequences leave "
+               "the plateau soonest: a first phase at --seq-len 16 (then "
+               f"--init-from for longer ones); {PLATEAU_RESULTS} gives the "
+               "settings and budgets measured.")
     return stage
 
 
@@ -437,7 +569,7 @@ def initialise_weights(run, pretrainer, start_step, init_checkpoint=None):
         raise ValueError(
             f"checkpoint '{checkpoint}' does not fit this run's model: {message}"
         ) from None
-    print(f"Initialised from {checkpoint}.", flush=True)
+    report(f"Initialised from {checkpoint}.")
     return checkpoint
 
 

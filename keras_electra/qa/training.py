@@ -27,6 +27,7 @@ from keras_electra.qa import evaluation
 from keras_electra.qa import postprocess
 from keras_electra.qa.features import QAFeaturizer
 from keras_electra.qa.features import build_features
+from keras_electra.reporting import report
 
 MODEL_FILE = "question_answerer.keras"
 METRICS_1 = ("exact", "f1")
@@ -276,10 +277,10 @@ def finetune_qa(train, dev, init, *, seeds=(1,), config=None, output_dir,
     train_used = train[: config.max_train_examples] if config.max_train_examples else train
     train_features = build_features(train_used, featurizer)
     dev_features = build_features(dev, featurizer)
-    print(f"squad {config.version}: {len(train_used)} train questions "
-          f"({len(train_features)} windows) / {len(dev)} dev ({len(dev_features)} "
-          f"windows); encoder {runs.loaded.source}; "
-          f"seeds {','.join(map(str, runs.seeds))}", flush=True)
+    report(f"squad {config.version}: {len(train_used)} train questions "
+           f"({len(train_features)} windows) / {len(dev)} dev ({len(dev_features)} "
+           f"windows); encoder {runs.loaded.source}; "
+           f"seeds {','.join(map(str, runs.seeds))}")
 
     def train_one(seed, encoder, seed_dir):
         return train_qa(
@@ -327,10 +328,9 @@ def finetune_qa(train, dev, init, *, seeds=(1,), config=None, output_dir,
         )
         summary["export"] = {"path": path, "seed": results[chosen]["seed"],
                              "no_answer_threshold": threshold}
-        print(f"exported seed {results[chosen]['seed']} to {path}", flush=True)
+        report(f"exported seed {results[chosen]['seed']} to {path}")
     path = runs.write_results(summary)
-    print(f"median over {len(results)} seed(s): {_summary(median)}; results in {path}",
-          flush=True)
+    report(f"median over {len(results)} seed(s): {_summary(median)}; results in {path}")
     return summary
 
 

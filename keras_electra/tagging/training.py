@@ -27,6 +27,7 @@ from keras_electra.layerwise_decay import layerwise_adamw
 from keras_electra.models.electra_token_tagger import ElectraTokenTagger
 from keras_electra.normalization import TextNormalization
 from keras_electra.presets import finetuning_defaults
+from keras_electra.reporting import report
 from keras_electra.tagging import tags as tag_lib
 from keras_electra.tagging.conll import write_conll
 from keras_electra.tagging.windows import IGNORED_LABEL
@@ -441,13 +442,12 @@ def finetune_tagger_seeds(
         lower_case=lower_case, strip_accents=strip_accents,
     )
     config = dataclasses.replace(config, normalization=runs.normalization)
-    print(
+    report(
         f"tagging: {len(train)} train / {len(dev)} dev"
         + (f" / {len(test)} test" if test is not None else "")
         + f" sentences ({train.source}, {dev.source}"
         + (f", {test.source}" if test is not None else "")
         + f"); encoder {runs.loaded.source}; seeds {','.join(map(str, runs.seeds))}",
-        flush=True,
     )
 
     windowers = {}  # Per seed, for the export.
@@ -495,7 +495,7 @@ def finetune_tagger_seeds(
             normalization=runs.normalization,
             max_pieces_per_word=windower.max_pieces_per_word,
         )
-        print(f"exported seed {result['seed']} (best dev F1) to {exported}", flush=True)
+        report(f"exported seed {result['seed']} (best dev F1) to {exported}")
     summary = {
         "task": "tagging",
         "metrics": list(METRICS),
@@ -513,11 +513,10 @@ def finetune_tagger_seeds(
         "command": command,
     }
     path = runs.write_results(summary)
-    print(
+    report(
         f"median over {len(results)} seed(s): dev {_percentages(median['dev'])}"
         + (f"; test {_percentages(median['test'])}" if "test" in median else "")
         + f"; results in {path}",
-        flush=True,
     )
     return summary
 
