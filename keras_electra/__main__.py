@@ -55,11 +55,7 @@ def build_parser():
     )
     score.error = parser.error
     score.add_argument("texts", nargs="+", metavar="TEXT", help="text(s) to score")
-    score.add_argument(
-        "--model", default=os.path.join("saved_models", "electra"),
-        help="exported model: its directory (latest version) or a version "
-        "directory (default: saved_models/electra)",
-    )
+    cli.add_model_flag(score, "electra")
     score.add_argument(
         "--pair", nargs="+", default=None, metavar="TEXT",
         help="second segments, one per TEXT, for a model exported with pairs",

@@ -198,6 +198,16 @@ def import_data():
     return data
 
 
+def add_model_flag(parser, default_name, what="model"):
+    """Adds `--model`: an exported `what`'s directory, default
+    `saved_models/<default_name>`."""
+    parser.add_argument(
+        "--model", default=os.path.join("saved_models", default_name),
+        help=f"exported {what}: its directory (latest version) or a version "
+        f"directory (default: saved_models/{default_name})",
+    )
+
+
 def load_exported_or_fail(path, *, hint, prog=None, kind=None, description=None):
     """Loads an exported SavedModel for a command; any problem exits with
     one line (`fail`).

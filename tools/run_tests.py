@@ -16,6 +16,9 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+SLOWEST_SHOWN = 30
+"""Each pass lists its slowest tests, to keep the suite's time in view."""
+
 PASSES = (
     ("tensorflow", []),
     ("jax", ["-m", "multi_backend"]),
@@ -43,7 +46,7 @@ def main(argv):
             env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
             code = subprocess.call(
                 [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-                 "-n", "2", "--dist", "loadfile",
+                 "-n", "2", "--dist", "loadfile", f"--durations={SLOWEST_SHOWN}",
                  f"--junitxml={report}", *args, *argv],
                 env=env,
             )

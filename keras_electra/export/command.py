@@ -293,14 +293,9 @@ def export_saved_model(args, saved_models, models_config, quiet=False):
     with cli.quiet_stderr():
         import keras_electra  # noqa: F401  (registers the model classes)
         from keras_electra import export
-        from keras_electra.finetune.glue import TASKS
         from keras_electra.models.electra_classifier import ElectraClassifier
 
-    text_pair = args.text_pair
-    if args.task is not None:
-        if args.task not in TASKS:
-            cli.fail(f"unknown --task {args.task!r}; choose one of {', '.join(TASKS)}")
-        text_pair = text_pair or len(TASKS[args.task].text_columns) == 2
+    text_pair = _text_pair(args)
     with cli.quiet_stderr():
         model = load_model(kind, model_file, settings)
     # A run's own settings are the defaults; flags given explicitly win.
@@ -338,15 +333,7 @@ def export_saved_model(args, saved_models, models_config, quiet=False):
             head = load_discriminator_head(args.source, model)
         with cli.quiet_stderr():
             path = export.export_discriminator(model, base, head=head, **common)
-    if quiet:
-        return path
-    print(f"exported {model_file} -> {path}")
-    if models_config:
-        config = export.write_models_config(
-            saved_models, names=[name], base_path_prefix=args.base_path_prefix
-        )
-        print(f"model server config: {config}")
-    return 0
+    return _exported(args, model_file, path, name, saved_models, models_config, quiet)
 
 
 def export_task_preset(args, preset, saved_models, models_config, quiet):
@@ -361,16 +348,9 @@ def export_task_preset(args, preset, saved_models, models_config, quiet):
         cli.fail(f"{fixed[0]} is fixed by the task preset '{preset}' (its "
                  "preprocessor's); save the task with other settings to change it")
     class_name = saved_task_class(preset)
-    text_pair = args.text_pair
-    if args.task is not None:
-        from keras_electra.finetune.glue import TASKS
-
-        if args.task not in TASKS:
-            cli.fail(f"unknown --task {args.task!r}; choose one of {', '.join(TASKS)}")
-        text_pair = text_pair or len(TASKS[args.task].text_columns) == 2
+    text_pair = _text_pair(args)
     name = args.name or args.task or DEFAULT_NAMES[class_name]
     with cli.quiet_stderr():
-        from keras_electra import export
         from keras_electra.export.tasks import export_task
         from keras_electra.export.tasks import load_task
 
@@ -380,10 +360,31 @@ def export_task_preset(args, preset, saved_models, models_config, quiet):
             raise ValueError(f"cannot load '{preset}': {cli.first_line(e)}") from None
         path = export_task(task, os.path.join(saved_models, name),
                            text_pair=text_pair, version=args.version)
+    return _exported(args, f"{preset} ({class_name})", path, name, saved_models,
+                     models_config, quiet)
+
+
+def _text_pair(args):
+    """Whether the text signatures take pairs: `--text-pair`, or a GLUE
+    `--task` of sentence pairs."""
+    if args.task is None:
+        return args.text_pair
+    from keras_electra.finetune.glue import TASKS
+
+    if args.task not in TASKS:
+        cli.fail(f"unknown --task {args.task!r}; choose one of {', '.join(TASKS)}")
+    return args.text_pair or len(TASKS[args.task].text_columns) == 2
+
+
+def _exported(args, source, path, name, saved_models, models_config, quiet):
+    """Reports an export and lists it in `models.config`; returns 0, or
+    (`quiet`) the version directory."""
     if quiet:
         return path
-    print(f"exported {preset} ({class_name}) -> {path}")
+    print(f"exported {source} -> {path}")
     if models_config:
+        from keras_electra import export
+
         config = export.write_models_config(
             saved_models, names=[name], base_path_prefix=args.base_path_prefix
         )

@@ -6,7 +6,6 @@ Example:
         --model saved_models/mrpc
 """
 
-import os
 import sys
 
 from keras_electra import cli
@@ -35,11 +34,7 @@ def add_classify_parser(commands, parser):
         "--pair", nargs="+", default=None, metavar="TEXT",
         help="second segments, one per TEXT, for a sentence-pair model",
     )
-    classify_parser.add_argument(
-        "--model", default=os.path.join("saved_models", "classifier"),
-        help="exported classifier: its directory (latest version) or a "
-        "version directory (default: saved_models/classifier)",
-    )
+    cli.add_model_flag(classify_parser, "classifier", "classifier")
     return classify_parser
 
 

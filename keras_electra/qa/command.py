@@ -30,11 +30,7 @@ def add_answer_parser(commands, parser):
     context = answer_parser.add_mutually_exclusive_group(required=True)
     context.add_argument("--context", help="the context text")
     context.add_argument("--context-file", help="read the context from this UTF-8 file")
-    answer_parser.add_argument(
-        "--model", default=os.path.join("saved_models", "squad"),
-        help="exported model: its directory (latest version) or a version "
-        "directory (default: saved_models/squad)",
-    )
+    cli.add_model_flag(answer_parser, "squad")
     return answer_parser
 
 

@@ -5,7 +5,6 @@ Example:
         --model saved_models/chunking
 """
 
-import os
 import sys
 
 from keras_electra import cli
@@ -28,11 +27,7 @@ def add_tag_parser(commands, parser):
     )
     tag_parser.error = parser.error
     tag_parser.add_argument("texts", nargs="+", metavar="TEXT", help="text(s) to tag")
-    tag_parser.add_argument(
-        "--model", default=os.path.join("saved_models", "tagger"),
-        help="exported tagger: its directory (latest version) or a version "
-        "directory (default: saved_models/tagger)",
-    )
+    cli.add_model_flag(tag_parser, "tagger", "tagger")
     return tag_parser
 
 
