@@ -161,6 +161,8 @@ class ElectraQuestionAnswerer(FineTunedTask, Task):
 
         from keras_electra.qa.postprocess import predict_answers
 
+        if not examples:
+            return {}
         features = self.preprocessor.featurize(examples)
         outputs = self.predict(features.inputs, batch_size=batch_size, verbose=0)
         outputs = {key: np.asarray(value) for key, value in outputs.items()}

@@ -113,6 +113,7 @@ def test_answers_are_checked_against_their_context():
         answerer.fit(pairs, ["Ann"], epochs=1, verbose=0)
     with pytest.raises(ValueError, match="x must be \\(questions, contexts\\)"):
         answerer.predict_answers(["Who?"])
+    assert answerer.predict_answers(([], [])) == []
 
 
 def test_answers_given_as_squad_dicts_or_several_golds_label_the_first():
