@@ -53,7 +53,8 @@ def test_fit_on_question_context_and_answer_text_then_answer_from_the_context(
 
     scores = answerer.evaluate_answers(train)
     baseline = evaluation.evaluate(train, _first_sentences(train), "1.1")
-    # Measured: F1 25.0 (TensorFlow) against the first sentence's 9.2.
+    # Measured: F1 25.0, EM 19.0 (TensorFlow); on these questions the first
+    # sentence scores F1 0.0 and the whole context 6.3.
     assert scores["f1"] > baseline["f1"] + 5, (scores, baseline)
     answers = answerer.predict_answers(_pairs(train[:16]))
     for example, answer in zip(train, answers):
