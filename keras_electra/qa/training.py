@@ -118,7 +118,7 @@ def model_outputs(model, features, batch_size=64):
     return {k: np.asarray(v) for k, v in outputs.items()}
 
 
-def evaluate_model(model, features, config):
+def evaluate_model(model, features, config, batch_size=64):
     """Predictions and SQuAD scores of `model` on `features`.
 
     Returns:
@@ -126,7 +126,7 @@ def evaluate_model(model, features, config):
         threshold, and the `evaluation.evaluate` dict; for 2.0 it includes
         the best thresholds searched over the no-answer scores.
     """
-    outputs = model_outputs(model, features)
+    outputs = model_outputs(model, features, batch_size)
     predictions = postprocess.predict_answers(
         features, outputs, config.n_best, config.max_answer_length,
         config.version, config.no_answer_threshold,

@@ -144,28 +144,19 @@ class ElectraQuestionAnswerer(FineTunedTask, Task):
     def evaluate_answers(self, examples, batch_size=32, no_answer_threshold=0.0):
         """SQuAD's exact match and F1 (percentages) on `SquadExample`s; for
         2.0 also the best no-answer threshold's (`best_f1`, ...)."""
-        from keras_electra.qa import evaluation
-        from keras_electra.qa.postprocess import best_span_texts
+        from keras_electra.qa.training import QAConfig
+        from keras_electra.qa.training import evaluate_model
 
-        predictions = self._predictions(examples, batch_size, 20, 30, no_answer_threshold)
-        return evaluation.evaluate(
-            examples,
-            best_span_texts(predictions),
-            self.version,
-            no_answer_scores={q: p.no_answer_score for q, p in predictions.items()},
-            no_answer_threshold=no_answer_threshold if self.answerability else None,
-        )
+        config = QAConfig(version=self.version, no_answer_threshold=no_answer_threshold)
+        features = self.preprocessor.featurize(examples)
+        return evaluate_model(self, features, config, batch_size=batch_size)[1]
 
     def _predictions(self, examples, batch_size, n_best, max_answer_length, threshold):
-        import numpy as np
-
         from keras_electra.qa.postprocess import predict_answers
+        from keras_electra.qa.training import model_outputs
 
-        if not examples:
-            return {}
         features = self.preprocessor.featurize(examples)
-        outputs = self.predict(features.inputs, batch_size=batch_size, verbose=0)
-        outputs = {key: np.asarray(value) for key, value in outputs.items()}
+        outputs = model_outputs(self, features, batch_size)
         return predict_answers(
             features, outputs, n_best, max_answer_length, self.version, threshold
         )
