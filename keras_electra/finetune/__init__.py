@@ -2,7 +2,9 @@
 
 `finetune` runs one fine-tuning job and `finetune_seeds` one per seed with
 the median reported (`experiment`); `recipes/finetune_glue.py` is its
-command line. The pieces are public: the task registry and readers
+command line. The engine every task's runs share (GLUE's, tagging's and
+question answering's) is `engine` (settings, optimizer, dev scores,
+TensorBoard) and `seeds` (one run per seed, the median, `results.json`). The pieces are public: the task registry and readers
 (`glue`), the dev metrics (`metrics`), layer-wise learning-rate decay
 and the encoder loader (`loading`). Text is packed by
 `keras_electra.preprocessing.ElectraPreprocessor`, re-exported here with
@@ -28,7 +30,9 @@ _EXPORTS = {
     "layerwise_adamw": "keras_electra.layerwise_decay",
     "layerwise_learning_rate_multipliers": "keras_electra.layerwise_decay",
     "FinetuneConfig": "keras_electra.finetune.training",
-    "check_compatible": "keras_electra.finetune.training",
+    "check_compatible": "keras_electra.finetune.engine",
+    "DevScores": "keras_electra.finetune.engine",
+    "FineTuningConfig": "keras_electra.finetune.engine",
     "finetune": "keras_electra.finetune.training",
     "ElectraPreprocessor": "keras_electra.preprocessing",
     "pack_segments": "keras_electra.preprocessing",

@@ -11,6 +11,7 @@ import os
 from keras_electra.finetune import glue
 from keras_electra.finetune.seeds import SeedRuns
 from keras_electra.finetune.seeds import median_of
+from keras_electra.finetune.seeds import percentages
 from keras_electra.finetune.training import FinetuneConfig
 from keras_electra.finetune.training import finetune
 from keras_electra.reporting import report
@@ -60,14 +61,10 @@ def finetune_seeds(
     seeds=(1,),
     config=None,
     output_dir,
-    preset="small",
-    config_overrides=None,
-    vocab=None,
-    lower_case=None,
-    strip_accents=None,
     save_model=True,
     verbose=0,
     command=None,
+    **encoder_options,
 ):
     """Fine-tunes a fresh copy of `init` once per seed; reports the median.
 
@@ -84,26 +81,18 @@ def finetune_seeds(
             the one resolved here.
         output_dir: str. Gets `results.json`, `vocab.txt` and `seed_N/`
             (`logs/`, `classifier.keras`).
-        preset: str. Size of a random `init`.
-        config_overrides: dict or None. `ElectraConfig` fields of a random
-            `init` (e.g. the vocabulary size of the encoders it is compared
-            with).
-        vocab: str or None. Defaults to the vocab `init` recorded.
-        lower_case, strip_accents: bool or None. Override the
-            normalization `init` recorded (lower-casing if none is).
         save_model: bool. Save each seed's classifier.
         verbose: int. `fit` verbosity.
         command: list of str or None. The command line, for the results.
+        **encoder_options: `SeedRuns`' `preset`, `config_overrides`,
+            `vocab`, `lower_case` and `strip_accents`.
 
     Returns:
         The results dict written to `results.json`.
     """
     config = config or FinetuneConfig()
-    runs = SeedRuns(
-        init, seeds, output_dir=output_dir, sequence_length=config.sequence_length,
-        preset=preset, config_overrides=config_overrides, vocab=vocab,
-        lower_case=lower_case, strip_accents=strip_accents,
-    )
+    runs = SeedRuns(init, seeds, output_dir=output_dir,
+                    sequence_length=config.sequence_length, **encoder_options)
     config = dataclasses.replace(config, normalization=runs.normalization)
     report(
         f"{task.name}: {len(train)} train / {len(dev)} dev examples "
@@ -119,7 +108,7 @@ def finetune_seeds(
 
     results = []
     for result, _ in runs.run(
-        train_one, summary=lambda r: _percentages(r["scores"]),
+        train_one, summary=lambda r: percentages(r["scores"]),
         model_file=CLASSIFIER_FILE if save_model else None,
     ):
         results.append(result)
@@ -140,12 +129,6 @@ def finetune_seeds(
         "dev_source": dev.source,
         "command": command,
     }
-    path = runs.write_results(summary)
-    report(f"median over {len(results)} seed(s): {_percentages(median)}; results in "
-           f"{path}")
+    runs.write_results(summary, percentages(median))
     return summary
-
-
-def _percentages(scores):
-    return ", ".join(f"{k} {100 * v:.2f}" for k, v in scores.items())
 

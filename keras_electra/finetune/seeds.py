@@ -15,7 +15,7 @@ import numpy as np
 
 from keras_electra.data.vocab import load_vocab
 from keras_electra.finetune.loading import load_encoder
-from keras_electra.finetune.training import check_compatible
+from keras_electra.finetune.engine import check_compatible
 from keras_electra.normalization import TextNormalization
 from keras_electra.reporting import report
 
@@ -57,7 +57,8 @@ class SeedRuns:
     runs = SeedRuns("runs/electra_tiny", [1, 2, 3], output_dir="out",
                     sequence_length=128)
     results = [r for r, model in runs.run(train_one, summary=str)]
-    runs.write_results({"median": median_of(results, ["f1"], "scores")})
+    median = median_of(results, ["f1"], "scores")
+    runs.write_results({"median": median, "runs": results}, percentages(median))
     ```
     """
 
@@ -143,12 +144,15 @@ class SeedRuns:
             **self.normalization.to_record(),
         }
 
-    def write_results(self, results):
-        """Writes `results` to `output_dir/results.json`; returns its path."""
+    def write_results(self, results, median):
+        """Writes `results` (with its per-seed `runs`) to
+        `output_dir/results.json`, reports `median` (a line of the median
+        scores) beside its path, and returns the path."""
         path = os.path.join(self.output_dir, RESULTS_FILE)
         with open(path, "w") as f:
             json.dump(results, f, indent=2, default=_json_default)
             f.write("\n")
+        report(f"median over {len(results['runs'])} seed(s): {median}; results in {path}")
         return path
 
 
@@ -158,6 +162,12 @@ def median_of(results, metrics, key):
         name: statistics.median(result[key][name] for result in results)
         for name in metrics
     }
+
+
+def percentages(scores, names=None):
+    """`"name 12.34, ..."`: the fractions `scores[name]` as percentages."""
+    names = scores if names is None else names
+    return ", ".join(f"{name} {100 * scores[name]:.2f}" for name in names)
 
 
 def _json_default(value):

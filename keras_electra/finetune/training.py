@@ -3,89 +3,52 @@
 import dataclasses
 import math
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_electra.data.errors import DataError
-from keras_electra.data.vocab import as_vocab
+from keras_electra.finetune.engine import DevScores
+from keras_electra.finetune.engine import FineTuningConfig
+from keras_electra.finetune.engine import start_run
+from keras_electra.finetune.engine import train as train_model
 from keras_electra.finetune.metrics import METRICS
-from keras_electra.layerwise_decay import layerwise_adamw
 from keras_electra.models.electra_classifier import ElectraClassifier
-from keras_electra.normalization import TextNormalization
 from keras_electra.preprocessing import ElectraPreprocessor
-from keras_electra.presets import finetuning_defaults
 
 
 @dataclasses.dataclass
-class FinetuneConfig:
-    """Hyper-parameters of a fine-tuning run; `None` means the default.
+class FinetuneConfig(FineTuningConfig):
+    """Hyper-parameters of a GLUE-style run (`FineTuningConfig`'s, and
+    these); `None` means the default.
 
     Args:
-        learning_rate: float. Peak rate of the head. Defaults to the
-            encoder size's (3e-4 small, 1e-4 base, 5e-5 large).
-        layer_decay: float. Layer-wise decay (0.8; 0.9 for large).
-        batch_size: int. Defaults to 32.
-        sequence_length: int. Defaults to 128.
         epochs: int. Defaults to the task's (3; 10 for RTE and STS-B).
-        warmup_fraction: float. Defaults to 0.1.
-        weight_decay: float. Defaults to 0.01.
         dropout: float. Head dropout. Defaults to 0.1.
         pooling: str. What the head reads: `"cls"` (the original's) or
             `"mean"` (see `ElectraClassifier`). Defaults to `"cls"`.
         max_train_examples: int. Use only the first N training examples.
         double_unordered: bool. Add the swapped pairs to training. Defaults
             to the task's (MRPC, STS-B).
-        normalization: `keras_electra.TextNormalization` or None. How text
-            is lower-cased and stripped of accents, as in pre-training;
-            `None` means the uncased default.
         pad_to_multiple_of: int or None. Pad batches to their longest row
             rounded up to this (None: always `sequence_length`).
     """
 
-    learning_rate: float = None
-    layer_decay: float = None
-    batch_size: int = 32
-    sequence_length: int = 128
     epochs: int = None
-    warmup_fraction: float = 0.1
-    weight_decay: float = 0.01
     dropout: float = 0.1
     pooling: str = "cls"
     max_train_examples: int = None
     double_unordered: bool = None
-    normalization: TextNormalization = None
     pad_to_multiple_of: int = 32
 
     def resolved(self, task, encoder):
         """A copy with every `None` replaced by its default."""
-        defaults = finetuning_defaults(encoder)
-        return dataclasses.replace(
-            self,
-            learning_rate=self.learning_rate or defaults["learning_rate"],
-            layer_decay=self.layer_decay or defaults["layer_decay"],
+        return super().resolved(
+            encoder,
             epochs=self.epochs or task.epochs,
-            normalization=self.normalization or TextNormalization(),
             double_unordered=(
                 task.double_unordered
                 if self.double_unordered is None
                 else self.double_unordered
             ),
-        )
-
-
-def check_compatible(encoder, vocab, sequence_length, source=""):
-    """Raises `DataError` if the vocab or length does not fit the encoder."""
-    where = f" of '{source}'" if source else ""
-    if vocab.size != encoder.vocabulary_size:
-        raise DataError(
-            f"vocab file '{vocab.path}' has {vocab.size} tokens but the "
-            f"encoder{where} has vocabulary_size={encoder.vocabulary_size}"
-        )
-    if sequence_length > encoder.max_sequence_length:
-        raise DataError(
-            f"sequence length {sequence_length} exceeds the encoder{where}'s "
-            f"max_sequence_length={encoder.max_sequence_length}"
         )
 
 
@@ -132,26 +95,6 @@ def score(task, labels, predictions):
     return {name: METRICS[name](labels, predictions) for name in task.metrics}
 
 
-class DevScores(keras.callbacks.Callback):
-    """Adds the dev metrics (`dev_<metric>`) to the logs after each epoch.
-
-    Placed before a `TensorBoard` callback, the scores reach TensorBoard.
-    """
-
-    def __init__(self, task, dev, packer):
-        super().__init__()
-        self.task, self.dev, self.packer = task, dev, packer
-        self.history = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        scores = score(
-            self.task, self.dev.labels, predict(self.model, self.dev, self.packer)
-        )
-        self.history.append(scores)
-        if logs is not None:
-            logs.update({f"dev_{name}": value for name, value in scores.items()})
-
-
 def finetune(
     task,
     train,
@@ -192,10 +135,8 @@ def finetune(
         each epoch when evaluated), `train_examples`, `steps` and the
         resolved `config`.
     """
-    vocab = as_vocab(vocab)
     config = (config or FinetuneConfig()).resolved(task, encoder)
-    check_compatible(encoder, vocab, config.sequence_length)
-    keras.utils.set_random_seed(seed)
+    vocab = start_run(encoder, vocab, config, seed)
 
     train = train.take(config.max_train_examples)
     if config.double_unordered:
@@ -208,40 +149,23 @@ def finetune(
         label_names=task.labels,
         pooling=config.pooling,
     )
-    steps_per_epoch = math.ceil(len(train) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
-    classifier.compile(
-        optimizer=layerwise_adamw(
-            classifier,
-            config.learning_rate,
-            config.layer_decay,
-            total_steps=total_steps,
-            warmup_fraction=config.warmup_fraction,
-            weight_decay=config.weight_decay,
-        )
-    )
     packer = ElectraPreprocessor(
         vocab,
         config.sequence_length,
         normalization=config.normalization,
         pad_to_multiple_of=config.pad_to_multiple_of,
     )
-    callbacks = []
-    dev_scores = DevScores(task, dev, packer)
-    if evaluate_every_epoch:
-        callbacks.append(dev_scores)
-    if log_dir:
-        callbacks.append(keras.callbacks.TensorBoard(log_dir, update_freq="epoch"))
-    classifier.fit(
+    dev_scores = DevScores(lambda model: score(task, dev.labels, predict(model, dev, packer)))
+    total_steps, scores = train_model(
+        classifier,
         examples_dataset(train, packer, config.batch_size, shuffle_seed=seed),
-        epochs=config.epochs,
-        callbacks=callbacks,
+        config,
+        math.ceil(len(train) / config.batch_size),
+        dev_scores,
+        log_dir=log_dir,
+        evaluate_every_epoch=evaluate_every_epoch,
         verbose=verbose,
     )
-    if dev_scores.history:
-        scores = dev_scores.history[-1]
-    else:
-        scores = score(task, dev.labels, predict(classifier, dev, packer))
     return classifier, {
         "seed": seed,
         "scores": scores,

@@ -73,11 +73,9 @@ class ElectraClassifier(ElectraTaskModel):
         # === Functional Model ===
         inputs = encoder.input
         outputs = head(encoder(inputs), inputs["padding_mask"])
-        kwargs.setdefault("name", "electra_classifier")
-        super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
+        self.build_functional(encoder, outputs, "electra_classifier", dtype, **kwargs)
 
         # === Config ===
-        self.encoder = encoder
         self.output_dropout = head.dropout
         self.output_dense = head.dense
         self.num_classes = num_classes
@@ -86,26 +84,14 @@ class ElectraClassifier(ElectraTaskModel):
         self.label_names = label_names
         self.pooling = pooling
 
-    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
-        """Configures training; `"auto"` picks the task's defaults.
+    def default_loss(self):
+        """Sparse categorical cross-entropy on logits; mean squared error
+        for regression."""
+        return default_loss(self.regression)
 
-        Args:
-            optimizer: `"auto"` (AdamW, lr 1e-4, epsilon 1e-6) or any
-                optimizer. The recipes pass
-                `keras_electra.finetune.layerwise_adamw(...)`.
-            loss: `"auto"`: sparse categorical cross-entropy on logits, or
-                mean squared error for regression.
-            metrics: `"auto"`: accuracy for classification, none for
-                regression.
-            **kwargs: passed to `keras.Model.compile`.
-        """
-        if optimizer == "auto":
-            optimizer = self.default_optimizer()
-        if loss == "auto":
-            loss = default_loss(self.regression)
-        if metrics == "auto":
-            metrics = default_metrics(self.regression)
-        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+    def default_metrics(self):
+        """Accuracy for classification, none for regression."""
+        return default_metrics(self.regression)
 
     def head_config(self):
         return {

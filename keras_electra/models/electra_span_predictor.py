@@ -69,40 +69,28 @@ class ElectraSpanPredictor(ElectraTaskModel):
         # === Functional Model ===
         inputs = encoder.input
         outputs = head(encoder(inputs), inputs)
-        kwargs.setdefault("name", "electra_span_predictor")
-        super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
+        self.build_functional(encoder, outputs, "electra_span_predictor", dtype, **kwargs)
 
         # === Config ===
-        self.encoder = encoder
         self.span_dense = head.span_dense
         self.answerability_hidden = head.answer_hidden
         self.answerability_dense = head.answer_dense
         self.answerability = bool(answerability)
 
     def compile(self, optimizer="auto", loss="auto", loss_weights="auto",
-                metrics=None, **kwargs):
-        """Configures training; `"auto"` picks the task's defaults.
-
-        Args:
-            optimizer: `"auto"` (AdamW, lr 1e-4, epsilon 1e-6) or any
-                optimizer (the recipe passes `layerwise_adamw(...)`).
-            loss: `"auto"`: sparse categorical cross-entropy of the start
-                and of the end position over the window's positions, and
-                binary cross-entropy of `no_answer_logit` against the
-                question's `is_impossible`.
-            loss_weights: `"auto"`: 0.5 start, 0.5 end, 1.0 no-answer (the
-                span loss is the mean of the two position losses).
-            metrics: passed to `keras.Model.compile`.
-            **kwargs: passed to `keras.Model.compile`.
-        """
-        if optimizer == "auto":
-            optimizer = self.default_optimizer()
-        if loss == "auto":
-            loss = span_losses(self.answerability)
+                metrics="auto", **kwargs):
+        """`ElectraTaskModel.compile`; `loss_weights="auto"` is 0.5 start,
+        0.5 end, 1.0 no-answer (the span loss is the mean of the two
+        position losses)."""
         if loss_weights == "auto":
             loss_weights = span_loss_weights(self.answerability)
-        super().compile(optimizer=optimizer, loss=loss, loss_weights=loss_weights,
-                        metrics=metrics, **kwargs)
+        super().compile(optimizer, loss, metrics, loss_weights=loss_weights, **kwargs)
+
+    def default_loss(self):
+        """Sparse categorical cross-entropy of the start and of the end
+        position over the window's positions, and binary cross-entropy of
+        `no_answer_logit` against the question's `is_impossible`."""
+        return span_losses(self.answerability)
 
     def head_config(self):
         return {"answerability": self.answerability}

@@ -67,38 +67,21 @@ class ElectraTokenTagger(ElectraTaskModel):
         head = TaggingHead(num_labels, dropout, head_dtype)
 
         # === Functional Model ===
-        inputs = encoder.input
-        outputs = head(encoder(inputs))
-        kwargs.setdefault("name", "electra_token_tagger")
-        super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
+        outputs = head(encoder(encoder.input))
+        self.build_functional(encoder, outputs, "electra_token_tagger", dtype, **kwargs)
 
         # === Config ===
-        self.encoder = encoder
         self.output_dropout = head.dropout
         self.output_dense = head.dense
         self.num_labels = num_labels
         self.dropout = dropout
         self.label_names = label_names
 
-    def compile(self, optimizer="auto", loss="auto", metrics=None, **kwargs):
-        """Configures training; `"auto"` picks the task's defaults.
-
-        Args:
-            optimizer: `"auto"` (AdamW, lr 1e-4, epsilon 1e-6) or any
-                optimizer. The recipe passes
-                `keras_electra.finetune.layerwise_adamw(...)`.
-            loss: `"auto"`: sparse categorical cross-entropy on logits that
-                ignores label `IGNORED_LABEL`, averaged over the labelled
-                positions.
-            metrics: passed to `keras.Model.compile` (none by default; span
-                F1 is computed over words by `keras_electra.tagging`).
-            **kwargs: passed to `keras.Model.compile`.
-        """
-        if optimizer == "auto":
-            optimizer = self.default_optimizer()
-        if loss == "auto":
-            loss = tagging_loss()
-        super().compile(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+    def default_loss(self):
+        """Sparse categorical cross-entropy on logits that ignores label
+        `IGNORED_LABEL`, averaged over the labelled positions (span F1 is
+        computed over words by `keras_electra.tagging`)."""
+        return tagging_loss()
 
     def head_config(self):
         return {

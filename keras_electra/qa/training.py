@@ -11,18 +11,16 @@ import dataclasses
 import math
 import os
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_electra.data.vocab import as_vocab
+from keras_electra.finetune.engine import DevScores
+from keras_electra.finetune.engine import FineTuningConfig
+from keras_electra.finetune.engine import start_run
+from keras_electra.finetune.engine import train as train_model
 from keras_electra.finetune.seeds import SeedRuns
 from keras_electra.finetune.seeds import median_of
-from keras_electra.finetune.training import check_compatible
-from keras_electra.layerwise_decay import layerwise_adamw
 from keras_electra.models.electra_span_predictor import ElectraSpanPredictor
-from keras_electra.normalization import TextNormalization
-from keras_electra.presets import finetuning_defaults
 from keras_electra.qa import evaluation
 from keras_electra.qa import postprocess
 from keras_electra.qa.features import QAFeaturizer
@@ -36,53 +34,37 @@ METRICS_2 = ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_exact", "NoAns_f
 
 
 @dataclasses.dataclass
-class QAConfig:
-    """Hyper-parameters of a SQuAD run; `None` means the default.
+class QAConfig(FineTuningConfig):
+    """Hyper-parameters of a SQuAD run (`FineTuningConfig`'s, and these);
+    `None` means the default.
 
     Args:
         version: `"1.1"` or `"2.0"` (adds the answerability head and the
             no-answer threshold).
         sequence_length, doc_stride, max_query_length: windowing
             (`QAFeaturizer`); defaults 512, 128, 64.
-        max_answer_length, n_best: post-processing; defaults 30, 20.
-        learning_rate, layer_decay: default to the encoder size's.
-        batch_size: defaults to 32.
         epochs: defaults to 2.
-        warmup_fraction, weight_decay: 0.1 and 0.01.
+        max_answer_length, n_best: post-processing; defaults 30, 20.
         no_answer_threshold: float. 2.0: answer "" above this no-answer
             score; the dev-tuned `best_f1_thresh` is reported besides.
-        max_train_examples: int or None. Train on the first N questions.
-        normalization: `TextNormalization` or None (uncased default).
+        max_train_examples: int. Train on the first N questions.
     """
 
     version: str = "2.0"
     sequence_length: int = 512
     doc_stride: int = 128
     max_query_length: int = 64
+    epochs: int = 2
     max_answer_length: int = 30
     n_best: int = 20
-    learning_rate: float = None
-    layer_decay: float = None
-    batch_size: int = 32
-    epochs: int = 2
-    warmup_fraction: float = 0.1
-    weight_decay: float = 0.01
     no_answer_threshold: float = 0.0
     max_train_examples: int = None
-    normalization: TextNormalization = None
 
     def resolved(self, encoder):
         """A copy with the encoder size's learning rate and decay filled in."""
-        defaults = finetuning_defaults(encoder)
         if str(self.version) not in ("1.1", "2.0"):
             raise ValueError(f"version must be '1.1' or '2.0', got {self.version!r}")
-        return dataclasses.replace(
-            self,
-            version=str(self.version),
-            learning_rate=self.learning_rate or defaults["learning_rate"],
-            layer_decay=self.layer_decay or defaults["layer_decay"],
-            normalization=self.normalization or TextNormalization(),
-        )
+        return super().resolved(encoder, version=str(self.version))
 
     def featurizer(self, vocab):
         return QAFeaturizer(
@@ -143,23 +125,6 @@ def evaluate_model(model, features, config, batch_size=64):
     return predictions, scores
 
 
-class DevScores(keras.callbacks.Callback):
-    """Adds `dev_exact`, `dev_f1` (and 2.0's `dev_best_f1`) to the epoch logs."""
-
-    def __init__(self, features, config):
-        super().__init__()
-        self.features, self.config = features, config
-        self.history = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        _, scores = evaluate_model(self.model, self.features, self.config)
-        self.history.append(scores)
-        if logs is not None:
-            for key in ("exact", "f1", "best_f1"):
-                if key in scores:
-                    logs[f"dev_{key}"] = scores[key]
-
-
 def train_qa(train, dev, encoder, vocab=None, config=None, seed=0, log_dir=None,
              evaluate_every_epoch=False, verbose=0, train_features=None,
              dev_features=None):
@@ -182,10 +147,8 @@ def train_qa(train, dev, encoder, vocab=None, config=None, seed=0, log_dir=None,
         `scores`, `per_epoch`, `train_questions`, `train_windows`,
         `unrecoverable`, `steps`, `config`.
     """
-    vocab = as_vocab(vocab)
     config = (config or QAConfig()).resolved(encoder)
-    check_compatible(encoder, vocab, config.sequence_length)
-    keras.utils.set_random_seed(seed)
+    vocab = start_run(encoder, vocab, config, seed)
     if config.max_train_examples:
         train = train[: config.max_train_examples]
     featurizer = config.featurizer(vocab)
@@ -202,25 +165,16 @@ def train_qa(train, dev, encoder, vocab=None, config=None, seed=0, log_dir=None,
                 if train_features.examples[i].qid not in keep_out]
         train_features = train_features.select(rows)
     model = ElectraSpanPredictor(encoder, answerability=answerability)
-    steps_per_epoch = math.ceil(len(train_features) / config.batch_size)
-    total_steps = steps_per_epoch * config.epochs
-    model.compile(optimizer=layerwise_adamw(
-        model, config.learning_rate, config.layer_decay, total_steps=total_steps,
-        warmup_fraction=config.warmup_fraction, weight_decay=config.weight_decay,
-    ))
-    dev_scores = DevScores(dev_features, config)
-    callbacks = [dev_scores] if evaluate_every_epoch else []
-    if log_dir:
-        callbacks.append(keras.callbacks.TensorBoard(log_dir, update_freq="epoch"))
-    model.fit(
-        features_dataset(train_features, answerability, config.batch_size, shuffle_seed=seed),
-        epochs=config.epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks,
-        verbose=verbose,
+    dev_scores = DevScores(
+        lambda model: evaluate_model(model, dev_features, config)[1],
+        logged=("exact", "f1", "best_f1"),
     )
-    if dev_scores.history:
-        scores = dev_scores.history[-1]
-    else:
-        _, scores = evaluate_model(model, dev_features, config)
+    total_steps, scores = train_model(
+        model,
+        features_dataset(train_features, answerability, config.batch_size, shuffle_seed=seed),
+        config, math.ceil(len(train_features) / config.batch_size), dev_scores,
+        log_dir=log_dir, evaluate_every_epoch=evaluate_every_epoch, verbose=verbose,
+    )
     return model, {
         "seed": seed,
         "scores": scores,
@@ -234,9 +188,8 @@ def train_qa(train, dev, encoder, vocab=None, config=None, seed=0, log_dir=None,
 
 
 def finetune_qa(train, dev, init, *, seeds=(1,), config=None, output_dir,
-                preset="small", config_overrides=None, vocab=None,
-                lower_case=None, strip_accents=None, save_model=True,
-                export_dir=None, verbose=0, command=None, sources=None):
+                save_model=True, export_dir=None, verbose=0, command=None,
+                sources=None, **encoder_options):
     """Fine-tunes a fresh copy of `init` once per seed; reports the median.
 
     Args:
@@ -247,10 +200,6 @@ def finetune_qa(train, dev, init, *, seeds=(1,), config=None, output_dir,
         config: `QAConfig` or None.
         output_dir: str. Gets `results.json`, `vocab.txt` and `seed_N/`
             (`logs/` for TensorBoard, `question_answerer.keras`).
-        preset, config_overrides: size of a random `init`.
-        vocab: str or None. Defaults to the vocab `init` recorded.
-        lower_case, strip_accents: bool or None. Override the recorded
-            normalization.
         save_model: bool. Save each seed's model.
         export_dir: str or None. Export the seed whose dev F1 is the median
             (the lower one for an even count) as a SavedModel there, with
@@ -258,6 +207,8 @@ def finetune_qa(train, dev, init, *, seeds=(1,), config=None, output_dir,
         verbose: int. `fit` verbosity.
         command: list of str or None. Recorded in the results.
         sources: dict or None. Where train/dev came from, recorded.
+        **encoder_options: `SeedRuns`' `preset`, `config_overrides`,
+            `vocab`, `lower_case` and `strip_accents`.
 
     Returns:
         The dict written to `results.json`: `median` (EM, F1 and, for 2.0,
@@ -265,11 +216,8 @@ def finetune_qa(train, dev, init, *, seeds=(1,), config=None, output_dir,
         settings.
     """
     config = config or QAConfig()
-    runs = SeedRuns(
-        init, seeds, output_dir=output_dir, sequence_length=config.sequence_length,
-        preset=preset, config_overrides=config_overrides, vocab=vocab,
-        lower_case=lower_case, strip_accents=strip_accents,
-    )
+    runs = SeedRuns(init, seeds, output_dir=output_dir,
+                    sequence_length=config.sequence_length, **encoder_options)
     vocab, normalization = runs.vocab, runs.normalization
     config = dataclasses.replace(config, normalization=normalization).resolved(
         runs.loaded.encoder)
@@ -329,8 +277,7 @@ def finetune_qa(train, dev, init, *, seeds=(1,), config=None, output_dir,
         summary["export"] = {"path": path, "seed": results[chosen]["seed"],
                              "no_answer_threshold": threshold}
         report(f"exported seed {results[chosen]['seed']} to {path}")
-    path = runs.write_results(summary)
-    report(f"median over {len(results)} seed(s): {_summary(median)}; results in {path}")
+    runs.write_results(summary, _summary(median))
     return summary
 
 

@@ -19,14 +19,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_electra.data.vocab import as_vocab
+from keras_electra.finetune.engine import DevScores
+from keras_electra.finetune.engine import FineTuningConfig
+from keras_electra.finetune.engine import start_run
+from keras_electra.finetune.engine import train as train_model
 from keras_electra.finetune.seeds import SeedRuns
 from keras_electra.finetune.seeds import median_of
-from keras_electra.finetune.training import check_compatible
-from keras_electra.layerwise_decay import layerwise_adamw
+from keras_electra.finetune.seeds import percentages
 from keras_electra.models.electra_token_tagger import ElectraTokenTagger
-from keras_electra.normalization import TextNormalization
-from keras_electra.presets import finetuning_defaults
 from keras_electra.reporting import report
 from keras_electra.tagging import tags as tag_lib
 from keras_electra.tagging.conll import write_conll
@@ -41,13 +41,11 @@ SENTENCES_PER_CHUNK = 2048
 
 
 @dataclasses.dataclass
-class TaggingConfig:
-    """Hyper-parameters of a tagging run; `None` means the default.
+class TaggingConfig(FineTuningConfig):
+    """Hyper-parameters of a tagging run (`FineTuningConfig`'s, and these);
+    `None` means the default.
 
     Args:
-        learning_rate: float. Peak rate of the head. Defaults to the
-            encoder size's (3e-4 small, 1e-4 base, 5e-5 large).
-        layer_decay: float. Layer-wise decay (0.8; 0.9 for large).
         batch_size: int. Windows per batch. Defaults to 32.
         sequence_length: int. Window length in WordPieces, [CLS]/[SEP]
             included. Defaults to 128 (the original used 256 for chunking;
@@ -55,44 +53,26 @@ class TaggingConfig:
         stride: int or None. Pieces between window starts of a long
             sentence; `None`: half a window.
         epochs: int. Defaults to 3 (the original's).
-        warmup_fraction: float. Defaults to 0.1.
-        weight_decay: float. Defaults to 0.01.
         dropout: float. Head dropout. Defaults to 0.1.
         max_train_sentences: int or None. Use only the first N sentences.
         tag_scheme: `"bio"` or `"bioes"`: the tags the model predicts
             (training tags are converted). Defaults to `"bio"`.
         max_pieces_per_word: int. WordPieces kept per word.
-        normalization: `TextNormalization` or None (the uncased default).
         pad_to_multiple_of: int. Training batches group windows of similar
             length, in buckets this many pieces wide, padded to the bucket.
     """
 
-    learning_rate: float = None
-    layer_decay: float = None
-    batch_size: int = 32
-    sequence_length: int = 128
     stride: int = None
-    epochs: int = 3
-    warmup_fraction: float = 0.1
-    weight_decay: float = 0.01
     dropout: float = 0.1
     max_train_sentences: int = None
     tag_scheme: str = "bio"
     max_pieces_per_word: int = MAX_PIECES_PER_WORD
-    normalization: TextNormalization = None
     pad_to_multiple_of: int = 8
 
     def resolved(self, encoder):
         """A copy with every `None` replaced by its default."""
-        defaults = finetuning_defaults(encoder)
         budget = self.sequence_length - 2
-        return dataclasses.replace(
-            self,
-            learning_rate=self.learning_rate or defaults["learning_rate"],
-            layer_decay=self.layer_decay or defaults["layer_decay"],
-            stride=self.stride or max(budget // 2, 1),
-            normalization=self.normalization or TextNormalization(),
-        )
+        return super().resolved(encoder, stride=self.stride or max(budget // 2, 1))
 
 
 @dataclasses.dataclass
@@ -247,29 +227,6 @@ def predict_tags(tagger, windower, words, batch_size=128):
     ]
 
 
-class SpanScores(keras.callbacks.Callback):
-    """Adds the dev span scores (`dev_f1`, `dev_precision`, `dev_recall`) to
-    the logs after each epoch; placed before `TensorBoard`, they reach it."""
-
-    def __init__(self, windows, gold, label_names):
-        super().__init__()
-        self.windows, self.gold, self.label_names = windows, gold, label_names
-        self.history = []
-
-    def scores(self):
-        predicted = [
-            [self.label_names[i] for i in row]
-            for row in predict_word_label_ids(self.model, self.windows)
-        ]
-        return tag_lib.span_scores(self.gold, predicted), predicted
-
-    def on_epoch_end(self, epoch, logs=None):
-        scores, _ = self.scores()
-        self.history.append({name: scores[name] for name in METRICS})
-        if logs is not None:
-            logs.update({f"dev_{name}": scores[name] for name in METRICS})
-
-
 def label_ids_of(tags, label_names):
     """Tag sequences -> label id sequences; tags outside `label_names`
     (a type the training data lacks) map to `O`."""
@@ -322,10 +279,8 @@ def finetune_tagger(
         `train_sentences`, `train_windows`, `steps`, `label_names`, the
         resolved `config` and `predictions` (`{"dev": tags, "test": tags}`).
     """
-    vocab = as_vocab(vocab)
     config = (config or TaggingConfig()).resolved(encoder)
-    check_compatible(encoder, vocab, config.sequence_length)
-    keras.utils.set_random_seed(seed)
+    vocab = start_run(encoder, vocab, config, seed)
 
     train = train.take(config.max_train_sentences)
     train_tags = [tag_lib.convert(row, config.tag_scheme) for row in train.tags]
@@ -348,26 +303,20 @@ def finetune_tagger(
     # Buckets of a fixed set of windows give the same count every pass.
     steps_per_epoch = count_batches(dataset)
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(steps_per_epoch))
-    total_steps = steps_per_epoch * config.epochs
-    tagger.compile(
-        optimizer=layerwise_adamw(
-            tagger, config.learning_rate, config.layer_decay,
-            total_steps=total_steps, warmup_fraction=config.warmup_fraction,
-            weight_decay=config.weight_decay,
-        )
+    predicted = {}
+
+    def dev_span_scores(model):
+        predicted["dev"] = [
+            [label_names[i] for i in row]
+            for row in predict_word_label_ids(model, dev_windows)
+        ]
+        return tag_lib.span_scores(dev.tags, predicted["dev"])
+
+    dev_scores = DevScores(dev_span_scores, logged=METRICS)
+    total_steps, final_dev = train_model(
+        tagger, dataset, config, steps_per_epoch, dev_scores, log_dir=log_dir,
+        evaluate_every_epoch=evaluate_every_epoch, verbose=verbose,
     )
-    dev_scores = SpanScores(dev_windows, dev.tags, label_names)
-    callbacks = [dev_scores] if evaluate_every_epoch else []
-    if log_dir:
-        callbacks.append(keras.callbacks.TensorBoard(log_dir, update_freq="epoch"))
-    tagger.fit(
-        dataset,
-        epochs=config.epochs, callbacks=callbacks, verbose=verbose,
-        shuffle=False,  # The dataset shuffles itself.
-    )
-    if not evaluate_every_epoch:
-        dev_scores.set_model(tagger)
-    final_dev, dev_predicted = dev_scores.scores()
     final_test, test_predicted = None, None
     if test is not None:
         test_predicted = predict_tags(tagger, windower, test.words)
@@ -376,13 +325,13 @@ def finetune_tagger(
         "seed": seed,
         "dev": final_dev,
         "test": final_test,
-        "per_epoch": dev_scores.history,
+        "per_epoch": [{name: s[name] for name in METRICS} for s in dev_scores.history],
         "train_sentences": len(train),
         "train_windows": len(train_windows),
         "steps": total_steps,
         "label_names": label_names,
         "config": dataclasses.asdict(config),
-        "predictions": {"dev": dev_predicted, "test": test_predicted},
+        "predictions": {"dev": predicted["dev"], "test": test_predicted},
     }
 
 
@@ -395,15 +344,11 @@ def finetune_tagger_seeds(
     seeds=(1,),
     config=None,
     output_dir,
-    preset="small",
-    config_overrides=None,
-    vocab=None,
-    lower_case=None,
-    strip_accents=None,
     save_model=True,
     export_dir=None,
     verbose=0,
     command=None,
+    **encoder_options,
 ):
     """Fine-tunes a fresh copy of `init` once per seed; reports the median.
 
@@ -418,17 +363,13 @@ def finetune_tagger_seeds(
         output_dir: str. Gets `results.json`, `vocab.txt` and `seed_N/`
             (`logs/`, `tagger.keras`, `dev_predictions.txt` and
             `test_predictions.txt` as `word gold predicted` lines).
-        preset: str. Size of a random `init`.
-        config_overrides: dict or None. `ElectraConfig` fields of a random
-            `init`.
-        vocab: str or None. Defaults to the vocab `init` recorded.
-        lower_case, strip_accents: bool or None. Override the normalization
-            `init` recorded (lower-casing if none is).
         save_model: bool. Save each seed's tagger.
         export_dir: str or None. Export the seed with the best dev F1 as a
             SavedModel there (`keras_electra.tagging.export_tagger`).
         verbose: int. `fit` verbosity.
         command: list of str or None. The command line, for the results.
+        **encoder_options: `SeedRuns`' `preset`, `config_overrides`,
+            `vocab`, `lower_case` and `strip_accents`.
 
     Returns:
         The results dict written to `results.json`: `median` (`dev` and,
@@ -436,11 +377,8 @@ def finetune_tagger_seeds(
         the settings, and `export` (the version directory, or None).
     """
     config = config or TaggingConfig()
-    runs = SeedRuns(
-        init, seeds, output_dir=output_dir, sequence_length=config.sequence_length,
-        preset=preset, config_overrides=config_overrides, vocab=vocab,
-        lower_case=lower_case, strip_accents=strip_accents,
-    )
+    runs = SeedRuns(init, seeds, output_dir=output_dir,
+                    sequence_length=config.sequence_length, **encoder_options)
     config = dataclasses.replace(config, normalization=runs.normalization)
     report(
         f"tagging: {len(train)} train / {len(dev)} dev"
@@ -466,8 +404,8 @@ def finetune_tagger_seeds(
         return tagger, result
 
     def describe(result):
-        return f"dev {_percentages(result['dev'])}" + (
-            f"; test {_percentages(result['test'])}" if test is not None else ""
+        return f"dev {percentages(result['dev'], METRICS)}" + (
+            f"; test {percentages(result['test'], METRICS)}" if test is not None else ""
         )
 
     results, best = [], None
@@ -512,15 +450,6 @@ def finetune_tagger_seeds(
         "exported_seed": best[0]["seed"] if exported else None,
         "command": command,
     }
-    path = runs.write_results(summary)
-    report(
-        f"median over {len(results)} seed(s): dev {_percentages(median['dev'])}"
-        + (f"; test {_percentages(median['test'])}" if "test" in median else "")
-        + f"; results in {path}",
-    )
+    runs.write_results(summary, describe(median))
     return summary
-
-
-def _percentages(scores):
-    return ", ".join(f"{name} {100 * scores[name]:.2f}" for name in METRICS)
 

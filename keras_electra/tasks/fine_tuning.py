@@ -49,13 +49,19 @@ class FineTuningSchedule:
                 f"warmup_fraction must be in [0, 1), got {self.warmup_fraction!r}."
             )
 
-    def optimizer(self, task, total_steps):
-        """The `LayerwiseAdamW` for `task` over `total_steps` steps."""
-        defaults = finetuning_defaults(task.backbone)
+    def optimizer(self, model, total_steps):
+        """The `LayerwiseAdamW` for `model` (a task, or a model with an
+        `encoder`) over `total_steps` steps."""
+        learning_rate, layer_decay = self.learning_rate, self.layer_decay
+        if learning_rate is None or layer_decay is None:
+            encoder = model.backbone if hasattr(model, "backbone") else model.encoder
+            defaults = finetuning_defaults(encoder)
+            learning_rate = learning_rate or defaults["learning_rate"]
+            layer_decay = layer_decay or defaults["layer_decay"]
         return layerwise_adamw(
-            task,
-            self.learning_rate or defaults["learning_rate"],
-            self.layer_decay or defaults["layer_decay"],
+            model,
+            learning_rate,
+            layer_decay,
             total_steps=total_steps,
             warmup_fraction=self.warmup_fraction,
             weight_decay=self.weight_decay,
