@@ -204,11 +204,7 @@ def _read_results(path, key):
             results = json.load(f)
     except (OSError, ValueError):
         return None
-    stored = results.get("comparison_key")
-    if isinstance(stored, dict) and isinstance(stored.get("finetune"), dict):
-        # Results written before `pooling` existed read [CLS].
-        stored["finetune"].setdefault("pooling", "cls")
-    return results if stored == key else None
+    return results if results.get("comparison_key") == key else None
 
 
 def _finetune_settings(finetune):

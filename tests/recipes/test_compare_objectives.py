@@ -2,7 +2,6 @@
 SIGKILL part-way and resumed (numbers not asserted beyond sanity)."""
 
 import csv
-import json
 import signal
 import subprocess
 import sys
@@ -85,16 +84,3 @@ def test_bad_comparison_flags_are_one_line_errors(tmp_path):
         capture_output=True, text=True, cwd=tmp_path, timeout=60,
     )
     one_line_error(result, "argument --pooling: invalid choice: 'max'")
-
-
-def test_scores_written_before_pooling_existed_count_as_cls_pooling(tmp_path):
-    from keras_electra.comparison import _read_results
-
-    old_key = {"init": "electra", "train_flops": 1.0, "seeds": [1],
-               "finetune": {"learning_rate": 1e-3}}
-    path = tmp_path / "results.json"
-    path.write_text(json.dumps({"runs": [], "comparison_key": old_key}))
-    cls_key = dict(old_key, finetune={"learning_rate": 1e-3, "pooling": "cls"})
-    mean_key = dict(old_key, finetune={"learning_rate": 1e-3, "pooling": "mean"})
-    assert _read_results(path, cls_key) is not None
-    assert _read_results(path, mean_key) is None
