@@ -36,6 +36,16 @@ def _counts(junit_xml):
     return total - failed - skipped, failed, skipped
 
 
+def _seconds_by_folder(junit_xml):
+    """`{test folder: seconds}` of a pass (setup and teardown included),
+    largest first: where the suite's time goes."""
+    seconds = {}
+    for case in ET.parse(junit_xml).getroot().iter("testcase"):
+        folder = "/".join(case.get("classname", "").split(".")[:-1]) or "?"
+        seconds[folder] = seconds.get(folder, 0.0) + float(case.get("time", 0))
+    return dict(sorted(seconds.items(), key=lambda item: -item[1]))
+
+
 def main(argv):
     totals = [0, 0, 0]
     failed_passes = []
@@ -53,6 +63,9 @@ def main(argv):
             if os.path.exists(report):
                 for i, n in enumerate(_counts(report)):
                     totals[i] += n
+                by_folder = _seconds_by_folder(report)
+                print(f"{backend} test time by folder (both workers' seconds): "
+                      + ", ".join(f"{k} {v:.0f}" for k, v in by_folder.items()))
             # 5: nothing collected, e.g. a -k that matches no model test.
             if code not in (0, 5):
                 failed_passes.append(backend)

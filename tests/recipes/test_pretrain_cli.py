@@ -90,7 +90,7 @@ def test_sigkill_then_rerun_resumes_from_the_saved_step(
     )
     model_dir = tmp_path / "run"
     args = [*fast_flags, "--optimizer", optimizer, "--model-dir", model_dir,
-            "--export-dir", tmp_path / "export", "--no-demo"]
+            "--export-dir", "", "--no-demo"]
     process = subprocess.Popen(
         [sys.executable, str(PRETRAIN), *map(str, args)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=recipe_env,

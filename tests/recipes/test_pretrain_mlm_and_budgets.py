@@ -75,7 +75,7 @@ def test_mlm_run_stops_on_its_flops_budget_reruns_as_a_no_op_and_continues(
     assert "Trained steps" not in result.stdout
 
     # Without the budget it continues to --steps.
-    result = run_pretrain(*args, "--no-demo", cwd=tmp_path)
+    result = run_pretrain(*args, "--no-demo", "--export-dir", "", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Resuming from step 3 of 8" in result.stdout
     assert last_interval(result.stdout)[:2] == (3, 8)
