@@ -107,7 +107,7 @@ def main(argv=None):
     cli.import_keras_and_tensorflow("tf.data and the tokenizer")
     from keras_electra.qa import squad
     from keras_electra.qa.training import QAConfig
-    from keras_electra.qa.training import finetune_qa
+    from keras_electra.qa.training import finetune_qa_seeds
 
     if args.sample_split:
         examples = squad.load_squad(args.sample_file, args.version)
@@ -128,7 +128,7 @@ def main(argv=None):
         max_train_examples=args.max_train_examples,
     )
     version_tag = args.version.replace(".", "")
-    finetune_qa(
+    finetune_qa_seeds(
         train, dev, args.init, seeds=args.seeds, config=config, preset=args.preset,
         output_dir=args.output_dir or os.path.join("runs", f"finetune_squad{version_tag}"),
         vocab=args.vocab, lower_case=args.lower_case, strip_accents=args.strip_accents,

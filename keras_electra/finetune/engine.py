@@ -1,6 +1,6 @@
 """One fine-tuning run's mechanics, the same for every task.
 
-A task's run (`finetune` for GLUE, `finetune_tagger`, `train_qa`) builds
+A task's run (`finetune` for GLUE, `finetune_tagger`, `finetune_qa`) builds
 its examples, its model and a function that scores dev; the rest is here:
 the settings every task shares (`FineTuningConfig`), the checks before a
 run (`start_run`), and `train` — the paper's optimizer over the run's

@@ -8,7 +8,7 @@
   from the original context (`predict_answers`);
 * `evaluation`: EM/F1 as the official SQuAD 1.1 and 2.0 scripts
   (`evaluate`, `normalize_answer`), with 2.0's best threshold;
-* `training`: `train_qa` (one run) and `finetune_qa` (per seed, median,
+* `training`: `finetune_qa` (one run) and `finetune_qa_seeds` (per seed, median,
   `results.json`); `recipes/finetune_squad.py` is its command line;
 * `export`: `export_question_answerer`, a SavedModel taking question and
   context strings; `python -m keras_electra answer` queries one.
@@ -33,8 +33,8 @@ _EXPORTS = {
     "evaluate": "keras_electra.qa.evaluation",
     "normalize_answer": "keras_electra.qa.evaluation",
     "QAConfig": "keras_electra.qa.training",
-    "train_qa": "keras_electra.qa.training",
     "finetune_qa": "keras_electra.qa.training",
+    "finetune_qa_seeds": "keras_electra.qa.training",
     "export_question_answerer": "keras_electra.qa.export",
     "add_answer_parser": "keras_electra.qa.command",
     "answer": "keras_electra.qa.command",

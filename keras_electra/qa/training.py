@@ -1,5 +1,5 @@
-"""Fine-tuning for SQuAD: one run (`train_qa`) and one run per seed with the
-median reported (`finetune_qa`), as `keras_electra.finetune` does for GLUE.
+"""Fine-tuning for SQuAD: one run (`finetune_qa`) and one run per seed with the
+median reported (`finetune_qa_seeds`), as `keras_electra.finetune` does for GLUE.
 
 Defaults are the original's SQuAD settings (`configure_finetuning.py`):
 sequence length 512, doc stride 128, question length 64, n-best 20, answers
@@ -125,7 +125,7 @@ def evaluate_model(model, features, config, batch_size=64):
     return predictions, scores
 
 
-def train_qa(train, dev, encoder, vocab=None, config=None, seed=0, log_dir=None,
+def finetune_qa(train, dev, encoder, vocab=None, config=None, seed=0, log_dir=None,
              evaluate_every_epoch=False, verbose=0, train_features=None,
              dev_features=None):
     """Fine-tunes `encoder` for extractive QA and scores it on `dev`.
@@ -187,7 +187,7 @@ def train_qa(train, dev, encoder, vocab=None, config=None, seed=0, log_dir=None,
     }
 
 
-def finetune_qa(train, dev, init, *, seeds=(1,), config=None, output_dir,
+def finetune_qa_seeds(train, dev, init, *, seeds=(1,), config=None, output_dir,
                 save_model=True, export_dir=None, verbose=0, command=None,
                 sources=None, **encoder_options):
     """Fine-tunes a fresh copy of `init` once per seed; reports the median.
@@ -231,7 +231,7 @@ def finetune_qa(train, dev, init, *, seeds=(1,), config=None, output_dir,
            f"seeds {','.join(map(str, runs.seeds))}")
 
     def train_one(seed, encoder, seed_dir):
-        return train_qa(
+        return finetune_qa(
             train_used, dev, encoder, vocab, config, seed=seed,
             log_dir=os.path.join(seed_dir, "logs"), evaluate_every_epoch=True,
             verbose=verbose, train_features=train_features, dev_features=dev_features,

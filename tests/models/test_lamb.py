@@ -78,3 +78,48 @@ def test_two_lamb_steps_equal_the_published_algorithm():
 def test_an_unknown_optimizer_is_refused():
     with pytest.raises(ValueError, match="'sgd' is not one of adamw, lamb"):
         optimization.electra_optimizer(1e-3, [], algorithm="sgd")
+
+
+
+def _lamb_model():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    model.compile(
+        optimizer=optimization.electra_optimizer(
+            LEARNING_RATE, model.trainable_variables, algorithm="lamb",
+            weight_decay=WEIGHT_DECAY, epsilon=EPSILON,
+        ),
+        loss="mse",  # Gradients that change with the weights.
+    )
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def _lamb_fit(epochs, backup_dir):
+    """`epochs` one-step epochs of LAMB, resumed from `backup_dir` (as
+    `pretrain.py` resumes a killed run) when it holds a backup."""
+    from keras_electra.pretrain.callbacks import TrainingBackup
+
+    model = _lamb_model()
+    backup = TrainingBackup(str(backup_dir), delete_checkpoint=False)
+    backup.set_model(model)
+    backup.restore()
+    done = int(ops.convert_to_numpy(model.optimizer.iterations))
+    model.fit(X, Y, batch_size=len(X), epochs=epochs, initial_epoch=done,
+              callbacks=[backup], shuffle=False, verbose=0)
+    return model
+
+
+def test_a_resumed_lamb_run_continues_its_moments_and_step_count(tmp_path):
+    straight = _lamb_fit(4, tmp_path / "straight")
+    killed = _lamb_fit(2, tmp_path / "killed")  # Its step-2 backup stays.
+    resumed = _lamb_fit(4, tmp_path / "killed")
+    assert int(ops.convert_to_numpy(resumed.optimizer.iterations)) == 4
+    for ours, expected in zip(resumed.get_weights(), straight.get_weights()):
+        np.testing.assert_allclose(ours, expected, atol=1e-6)
+    # The step-2 weights with LAMB's moments and step started afresh end
+    # elsewhere: the backup's optimizer state is what made them equal.
+    weights_only = _lamb_model()
+    weights_only.set_weights(killed.get_weights())
+    weights_only.fit(X, Y, batch_size=len(X), epochs=2, shuffle=False, verbose=0)
+    assert np.abs(weights_only.get_weights()[0] - straight.get_weights()[0]).max() > 1e-4

@@ -24,7 +24,7 @@ from keras_electra.qa.export import export_question_answerer
 from keras_electra.qa.features import build_features
 from keras_electra.qa.training import QAConfig
 from keras_electra.qa.training import model_outputs
-from keras_electra.qa.training import train_qa
+from keras_electra.qa.training import finetune_qa
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -57,7 +57,7 @@ def trained(recipe, sample_split):
     keras.utils.set_random_seed(0)
     encoder = load_encoder("random", "tiny").encoder
     start = time.time()
-    model, result = train_qa(train, train, encoder, config=CONFIG, seed=0)
+    model, result = finetune_qa(train, train, encoder, config=CONFIG, seed=0)
     result["seconds"] = time.time() - start
     return train, model, result
 

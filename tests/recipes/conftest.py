@@ -56,20 +56,6 @@ def fast_flags():
 
 
 @pytest.fixture(scope="session")
-def finished_lamb_run(tmp_path_factory):
-    """One uninterrupted `FAST_FLAGS --optimizer lamb` run (no demo, no
-    export)."""
-    root = tmp_path_factory.mktemp("finished_lamb_run")
-    model_dir = root / "run"
-    result = run_pretrain(
-        *FAST_FLAGS, "--optimizer", "lamb", "--model-dir", model_dir,
-        "--export-dir", "", "--no-demo", cwd=root,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return {"result": result, "model_dir": model_dir}
-
-
-@pytest.fixture(scope="session")
 def finished_run(tmp_path_factory):
     """One uninterrupted `FAST_FLAGS` run (with the demo); shared by tests."""
     root = tmp_path_factory.mktemp("finished_run")
