@@ -1,5 +1,5 @@
-"""The README's Python examples, run in fresh processes as a reader would
-paste them (the `fit` example with fewer steps)."""
+"""The README's and docs' Python examples, run in fresh processes as a
+reader would paste them (the `fit` example with fewer steps)."""
 
 import pathlib
 import re
@@ -24,3 +24,16 @@ def test_readme_fit_example_trains_and_saves_the_discriminator(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "disc_auc" in result.stdout
     assert "hidden 128" in result.stdout
+
+
+def test_docs_pretrain_from_python_example_trains_and_saves_a_run(tmp_path):
+    from doc_examples import python_example
+
+    script = python_example("docs/pretraining.md", "pretrain(PretrainConfig(")
+    script += "\nprint('saved', result.run_directory.discriminator_file)\n"
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "runs" / "from_python" / "run.json").is_file()
+    saved = result.stdout.strip().splitlines()[-1].removeprefix("saved ")
+    assert (tmp_path / saved).is_file() or pathlib.Path(saved).is_file(), saved

@@ -144,6 +144,7 @@ def train(model, dataset, config, steps_per_epoch, dev_scores, *, log_dir=None,
         epochs=config.epochs,
         steps_per_epoch=steps_per_epoch if endless else None,
         callbacks=callbacks,
+        shuffle=False,  # The dataset shuffles itself.
         verbose=verbose,
     )
     scores = dev_scores.history[-1] if evaluate_every_epoch else dev_scores.score(model)

@@ -273,12 +273,18 @@ def test_cli_flags_fixed_by_a_saved_model_are_refused(saved_models, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_readme_onnx_client_runs_without_tensorflow(saved_models, tmp_path):
-    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+@pytest.mark.parametrize("document, name, format, quantize", [
+    ("README.md", "sst2-onnx", "onnx", "none"),
+    ("docs/serving.md", "sst2-litert-dynamic-int8", "litert", "dynamic-int8"),
+])
+def test_documented_clients_run_without_tensorflow(
+    document, name, format, quantize, saved_models, tmp_path
+):
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / document).read_text(), re.S)
     [client] = [b for b in blocks if "electra_runner" in b]
-    exported = _convert_all(saved_models, "onnx")["classifier"]
+    exported = _convert_all(saved_models, format, quantize)["classifier"]
     (tmp_path / "exports").mkdir()
-    os.symlink(exported, tmp_path / "exports" / "sst2-onnx")
+    os.symlink(exported, tmp_path / "exports" / name)
     script = ("import builtins\nreal = builtins.__import__\n"
               "def guard(name, *a, **k):\n"
               "    assert name.split('.')[0] not in ('tensorflow', 'keras'), name\n"

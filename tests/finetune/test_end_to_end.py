@@ -52,3 +52,19 @@ def test_pretrained_tiny_beats_the_majority_class_on_sst2(
     # measured by `recipes/finetune_glue.py --init random`, not here.
     # Measured on the fixture: 0.656 (21 of 32 dev rows); chance is 0.5.
     assert pretrained > majority + 0.08
+
+
+def test_the_docs_finetune_example_runs(pretrained_discriminator, glue_dir):
+    from doc_examples import python_example
+
+    example = python_example("docs/finetuning.md", "load_split(task, \"train\"", [
+        ('"../shared/data/glue"', repr(str(glue_dir))),
+        ('"runs/electra_tiny"', repr(str(pretrained_discriminator))),
+        # A few rows, at the length the fixture pre-trained with.
+        ("seed=1)", f"seed=1, config=FinetuneConfig(epochs=1, max_train_examples=64, "
+                    f"sequence_length={PRETRAIN_SEQ_LEN}))"),
+    ])
+    namespace = {"FinetuneConfig": FinetuneConfig}
+    exec(compile(example, "docs/finetuning.md", "exec"), namespace)
+    assert set(namespace["result"]["scores"]) == {"accuracy"}
+    assert namespace["result"]["train_examples"] == 64

@@ -147,3 +147,27 @@ def test_from_preset_on_a_run_answers_with_its_discriminator(pretraining_run):
             settings["max_query_length"]) == (64, 16, 16)
     [answer] = answerer.predict_answers((["Who?"], ["Ann ran home."]))
     assert set(answer) == {"answer", "start", "end", "score", "no_answer_score"}
+
+
+def test_the_docs_answerer_example_runs(pretraining_run, sample_path, sample_split, tmp_path):
+    from doc_examples import python_example
+
+    example = python_example("docs/finetuning.md", "ElectraQuestionAnswerer.from_preset", [
+        ('"runs/electra_small"', repr(str(pretraining_run))),
+        # The run's length, and a question short enough for it.
+        ("sequence_length=384", "sequence_length=64, max_query_length=16"),
+        ('load_squad("dev-v2.0.json")', f"load_squad({str(sample_path)!r})[:20]"),
+        ('"presets/squad2"', repr(str(tmp_path / "squad2"))),
+        ("epochs=2", "epochs=1"),
+    ])
+    train = sample_split[0][:24]
+    namespace = {
+        "questions": [e.question for e in train], "contexts": [e.context for e in train],
+        "answer_texts": [e.answers[0].text if e.answers else "" for e in train],
+        "paragraph": train[0].context,
+    }
+    with pytest.warns(UserWarning, match="no context yet"):
+        exec("import keras_electra\n" + example, namespace)
+    assert (tmp_path / "squad2" / "task.json").is_file()
+    [answer] = namespace["answerer"].predict_answers((["Who?"], [train[0].context]))
+    assert set(answer) == {"answer", "start", "end", "score", "no_answer_score"}

@@ -188,3 +188,29 @@ def test_the_readme_classifier_example_runs(pretraining_run, sst2, tmp_path):
     assert (tmp_path / "sst2" / "task.json").is_file()
     reloaded = ElectraTextClassifier.from_preset(tmp_path / "sst2")
     assert reloaded.label_names == ["negative", "positive"]
+
+
+def test_the_docs_classifier_examples_run(pretraining_run, sst2, tmp_path):
+    from doc_examples import python_example
+
+    example = python_example("docs/finetuning.md", "pairs = keras_electra.ElectraTextClassifier", [
+        ('"runs/electra_small"', repr(str(pretraining_run))),
+        ('"presets/sst2"', repr(str(tmp_path / "sst2"))),
+        ("sequence_length=128", "sequence_length=64"),  # The run's length.
+        ("epochs=3,", "epochs=1,"), ("epochs=10)", "epochs=1)"),
+    ])
+    sentences, labels = sst2["train"]
+    dev_sentences, dev_labels = sst2["dev"]
+    namespace = {
+        "sentences": sentences, "labels": labels,
+        "dev_sentences": dev_sentences, "dev_labels": dev_labels,
+        "first_sentences": sentences[:24], "second_sentences": sentences[24:48],
+        "scores": [float(i % 6) for i in range(24)],
+    }
+    with pytest.warns(UserWarning, match="no context yet"):
+        exec(compile(example, "docs/finetuning.md", "exec"), namespace)
+    [prediction] = namespace["classifier"].predict_labels(["a fine film"])
+    assert prediction["label"] in ("negative", "positive")
+    assert ElectraTextClassifier.from_preset(tmp_path / "sst2").label_names == [
+        "negative", "positive"]
+    assert namespace["pairs"].predict((["a"], ["b"]), verbose=0).shape == (1, 1)

@@ -81,3 +81,21 @@ def test_from_preset_on_a_run_tags_with_its_discriminator(pretraining_run):
         np.testing.assert_array_equal(ours, theirs)
     assert tagger.output_dense.kernel.shape[-1] == 3
     assert tagger.predict_tags(["the deficit narrowed"])[0][0] in ("O", "B-NP", "I-NP")
+
+
+def test_the_docs_tagger_example_runs(pretraining_run, tmp_path):
+    from doc_examples import python_example
+
+    example = python_example("docs/finetuning.md", "ElectraTokenClassifier.from_preset", [
+        ('"runs/electra_small"', repr(str(pretraining_run))),
+        ('"presets/chunking"', repr(str(tmp_path / "chunking"))),
+        ("epochs=3", "epochs=1"),
+    ])
+    train = read_conll(os.path.join(CONLL, "train.txt"))
+    names = ("O", "B-NP", "I-NP", "B-VP", "I-VP")  # The example's; others become O.
+    namespace = {"train_words": train.words,
+                 "train_tags": [[t if t in names else "O" for t in row] for row in train.tags]}
+    with pytest.warns(UserWarning, match="no context yet"):
+        exec("import keras_electra\n" + example, namespace)
+    assert ElectraTokenClassifier.from_preset(tmp_path / "chunking").predict_tags(
+        [["The", "deficit", "narrowed", "."]])[0][0] in names
