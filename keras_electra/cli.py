@@ -327,6 +327,26 @@ def check_finetuning_flags(args):
     return None
 
 
+def encoder_options(args):
+    """The options of `add_encoder_flags`' flags that the seed drivers
+    (`finetune_seeds`, ...) pass to `SeedRuns`, besides `--init`."""
+    return {
+        "preset": args.preset, "vocab": args.vocab,
+        "lower_case": args.lower_case, "strip_accents": args.strip_accents,
+    }
+
+
+def fine_tuning_settings(args):
+    """The `FineTuningConfig` fields of `add_finetuning_flags`' flags and
+    the recipe's `--seq-len`; a task's config adds its own."""
+    return {
+        "learning_rate": args.learning_rate, "layer_decay": args.layer_decay,
+        "batch_size": args.batch_size, "sequence_length": args.sequence_length,
+        "epochs": args.epochs, "warmup_fraction": args.warmup_fraction,
+        "weight_decay": args.weight_decay,
+    }
+
+
 def command_line():
     """This process's command line as a list, for a results file."""
     return [os.path.basename(sys.argv[0])] + list(sys.argv[1:])

@@ -138,25 +138,16 @@ def main(argv=None):
         args.task, args.data_dir, args.tfds, args.tfds_data_dir, tsv
     )
     config = finetune.FinetuneConfig(
-        learning_rate=args.learning_rate,
-        layer_decay=args.layer_decay,
-        batch_size=args.batch_size,
-        sequence_length=args.sequence_length,
-        epochs=args.epochs,
-        warmup_fraction=args.warmup_fraction,
-        weight_decay=args.weight_decay,
+        **cli.fine_tuning_settings(args),
         max_train_examples=args.max_train_examples,
         double_unordered=args.double_unordered,
         pooling=args.pooling,
     )
     finetune.finetune_seeds(
-        task, train, dev, args.init,
-        seeds=args.seeds, config=config, preset=args.preset,
+        task, train, dev, args.init, seeds=args.seeds, config=config,
         output_dir=args.output_dir or os.path.join("runs", f"finetune_{args.task}"),
-        vocab=args.vocab,
-        lower_case=args.lower_case, strip_accents=args.strip_accents,
         save_model=args.save_model, verbose=args.verbose,
-        command=cli.command_line(),
+        command=cli.command_line(), **cli.encoder_options(args),
     )
     return 0
 

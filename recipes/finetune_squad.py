@@ -118,22 +118,19 @@ def main(argv=None):
         dev = squad.load_squad(args.dev, args.version)
         sources = {"train": args.train, "dev": args.dev}
     config = QAConfig(
-        version=args.version, sequence_length=args.sequence_length,
-        doc_stride=args.doc_stride, max_query_length=args.max_query_length,
+        **cli.fine_tuning_settings(args),
+        version=args.version, doc_stride=args.doc_stride,
+        max_query_length=args.max_query_length,
         max_answer_length=args.max_answer_length, n_best=args.n_best,
-        learning_rate=args.learning_rate, layer_decay=args.layer_decay,
-        batch_size=args.batch_size, epochs=args.epochs,
-        warmup_fraction=args.warmup_fraction, weight_decay=args.weight_decay,
         no_answer_threshold=args.no_answer_threshold,
         max_train_examples=args.max_train_examples,
     )
     version_tag = args.version.replace(".", "")
     finetune_qa_seeds(
-        train, dev, args.init, seeds=args.seeds, config=config, preset=args.preset,
+        train, dev, args.init, seeds=args.seeds, config=config,
         output_dir=args.output_dir or os.path.join("runs", f"finetune_squad{version_tag}"),
-        vocab=args.vocab, lower_case=args.lower_case, strip_accents=args.strip_accents,
         save_model=args.save_model, export_dir=args.export_dir, verbose=args.verbose,
-        command=cli.command_line(), sources=sources,
+        command=cli.command_line(), sources=sources, **cli.encoder_options(args),
     )
     return 0
 

@@ -140,25 +140,16 @@ def main(argv=None):
     from keras_electra.tagging.training import finetune_tagger_seeds
 
     config = TaggingConfig(
-        learning_rate=args.learning_rate,
-        layer_decay=args.layer_decay,
-        batch_size=args.batch_size,
-        sequence_length=args.sequence_length,
+        **cli.fine_tuning_settings(args),
         stride=args.stride,
-        epochs=args.epochs,
-        warmup_fraction=args.warmup_fraction,
-        weight_decay=args.weight_decay,
         max_train_sentences=args.max_train_sentences,
         tag_scheme=args.tag_scheme,
     )
     finetune_tagger_seeds(
-        train, dev, args.init,
-        test=test, seeds=args.seeds, config=config, preset=args.preset,
-        output_dir=args.output_dir, vocab=args.vocab,
-        lower_case=args.lower_case, strip_accents=args.strip_accents,
-        save_model=args.save_model, export_dir=args.export_dir,
-        verbose=args.verbose,
-        command=cli.command_line(),
+        train, dev, args.init, test=test, seeds=args.seeds, config=config,
+        output_dir=args.output_dir, save_model=args.save_model,
+        export_dir=args.export_dir, verbose=args.verbose,
+        command=cli.command_line(), **cli.encoder_options(args),
     )
     return 0
 
