@@ -14,8 +14,11 @@ from keras_electra.finetune import load_split
 # The length the `pretrained_discriminator` fixture pre-trains with.
 PRETRAIN_SEQ_LEN = 64
 SEED = 1
+# 10 epochs of the fixture's 96 rows (60 steps): at 4 epochs the result sat
+# on a knife edge (0.656 or the majority class, with the fixture's
+# pre-training differing in the third decimal of its AUC between processes).
 BUDGET = FinetuneConfig(
-    max_train_examples=800, epochs=4, batch_size=16, learning_rate=1e-3,
+    max_train_examples=800, epochs=10, batch_size=16, learning_rate=1e-3,
     sequence_length=PRETRAIN_SEQ_LEN,
 )
 
@@ -50,8 +53,9 @@ def test_pretrained_tiny_beats_the_majority_class_on_sst2(
     )
     # How pre-trained compares with random init at real budgets is
     # measured by `recipes/finetune_glue.py --init random`, not here.
-    # Measured on the fixture: 0.656 (21 of 32 dev rows); chance is 0.5.
-    assert pretrained > majority + 0.08
+    # Measured on the fixture (seeds 1, 2, 3): 1.0 each, from 0.84-0.88
+    # after 5-6 of the 10 epochs; the majority class is 0.5.
+    assert pretrained > majority + 0.25
 
 
 def test_the_docs_finetune_example_runs(pretrained_discriminator, glue_dir):
