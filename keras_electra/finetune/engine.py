@@ -17,6 +17,10 @@ from keras_electra.normalization import TextNormalization
 from keras_electra.presets import finetuning_defaults
 from keras_electra.tasks.fine_tuning import FineTuningSchedule
 
+# tf.data's cardinality for a dataset that never ends, and for one whose
+# length it cannot tell without reading it.
+INFINITE_CARDINALITY, UNKNOWN_CARDINALITY = -1, -2
+
 
 @dataclasses.dataclass
 class FineTuningConfig:
@@ -120,7 +124,9 @@ def train(model, dataset, config, steps_per_epoch, dev_scores, *, log_dir=None,
 
     Args:
         model: the task's model (its `compile` gives its loss).
-        dataset: batches of `(inputs, labels)`: one epoch, or endless.
+        dataset: batches of `(inputs, labels)`: one epoch of
+            `steps_per_epoch` batches (its length known to tf.data or not),
+            or endless.
         config: a resolved `FineTuningConfig`.
         steps_per_epoch: int. Batches in one epoch (the schedule's unit).
         dev_scores: `DevScores`.
@@ -138,7 +144,15 @@ def train(model, dataset, config, steps_per_epoch, dev_scores, *, log_dir=None,
     callbacks = [dev_scores] if evaluate_every_epoch else []
     if log_dir:
         callbacks.append(keras.callbacks.TensorBoard(log_dir, update_freq="epoch"))
-    endless = int(dataset.cardinality()) < 0
+    cardinality = int(dataset.cardinality())
+    if cardinality == UNKNOWN_CARDINALITY:
+        # A finite dataset of unknown length (e.g. filtered): state it, or
+        # Keras finds each epoch's end by a failed step that still counts
+        # an optimizer iteration (one schedule step lost per epoch).
+        import tensorflow as tf
+
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(steps_per_epoch))
+    endless = cardinality == INFINITE_CARDINALITY
     model.fit(
         dataset,
         epochs=config.epochs,
