@@ -4,6 +4,7 @@ import keras
 from keras_hub.layers import PositionEmbedding
 from keras_hub.layers import ReversibleEmbedding
 
+from keras_electra.layers.hashed_dropout import HashedDropout
 from keras_electra.layers.initializers import LAYER_NORM_EPSILON
 from keras_electra.layers.initializers import electra_kernel_initializer
 
@@ -69,7 +70,7 @@ class ElectraEmbeddings(keras.layers.Layer):
             dtype=self.dtype_policy,
             name="layer_norm",
         )
-        self.dropout_layer = keras.layers.Dropout(
+        self.dropout_layer = HashedDropout(
             dropout, dtype=self.dtype_policy, name="dropout"
         )
 

@@ -7,6 +7,7 @@ from keras_hub.models import Backbone
 from keras_electra.layers.activations import check_activation
 from keras_electra.layers.activations import electra_activation
 from keras_electra.layers.embeddings import ElectraEmbeddings
+from keras_electra.layers.hashed_dropout import use_hashed_dropout
 from keras_electra.layers.initializers import LAYER_NORM_EPSILON
 from keras_electra.layers.initializers import electra_kernel_initializer
 
@@ -131,6 +132,8 @@ class ElectraEncoder(Backbone):
             for layer in transformer_layers:
                 x = layer(x, padding_mask=inputs["padding_mask"])
         super().__init__(inputs=inputs, outputs=x, dtype=dtype, **kwargs)
+        # keras-hub's and Keras' layers build their own `Dropout`s.
+        use_hashed_dropout(self)
 
         # === Config ===
         self.embeddings = embeddings

@@ -6,6 +6,7 @@ from keras import ops
 from keras_electra.config import ElectraConfig
 from keras_electra.layers.discriminator_head import ElectraDiscriminatorHead
 from keras_electra.layers.generator_head import electra_generator_head
+from keras_electra.models.pretraining_ops import masked_lm_accuracy
 from keras_electra.models.pretraining_ops import masked_lm_losses
 from keras_electra.models.pretraining_ops import replace_at_positions
 from keras_electra.models.pretraining_ops import replaced_token_detection_losses
@@ -108,9 +109,7 @@ class ElectraPretrainer(ElectraConfigModel):
 
         # === Metrics ===
         self.mlm_loss_tracker = keras.metrics.Mean(name="mlm_loss")
-        self.mlm_accuracy = keras.metrics.SparseCategoricalAccuracy(
-            name="mlm_accuracy"
-        )
+        self.mlm_accuracy = masked_lm_accuracy()
         self.disc_loss_tracker = keras.metrics.Mean(name="disc_loss")
         self.disc_accuracy = keras.metrics.BinaryAccuracy(name="disc_accuracy")
         self.disc_precision = keras.metrics.Precision(name="disc_precision")

@@ -13,6 +13,7 @@ import keras
 from keras import ops
 
 from keras_electra.layers.generator_head import electra_generator_head
+from keras_electra.models.pretraining_ops import masked_lm_accuracy
 from keras_electra.models.pretraining_ops import masked_lm_losses
 from keras_electra.models.replicas import global_weighted_means
 from keras_electra.models.replicas import scale_loss_for_replicas
@@ -105,9 +106,7 @@ class MaskedLMPretrainer(ElectraConfigModel):
 
         # === Metrics ===
         self.mlm_loss_tracker = keras.metrics.Mean(name="mlm_loss")
-        self.mlm_accuracy = keras.metrics.SparseCategoricalAccuracy(
-            name="mlm_accuracy"
-        )
+        self.mlm_accuracy = masked_lm_accuracy()
 
         # === Config ===
         self.config = config

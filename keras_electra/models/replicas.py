@@ -4,7 +4,7 @@ Under `tf.distribute` each replica runs the train step on its slice of the
 global batch and the optimizer sums their gradients. For the result to be
 the one a single device computes on the whole batch, a replica needs two
 facts about the others: where its rows sit in the global batch (for noise
-keyed by global row, `keras_electra.models.hashed_noise`) and how many
+keyed by global row, `keras_electra.layers.hashed_noise`) and how many
 tokens and mask slots the global batch has (so each loss is the global
 mean, not a mean of per-replica means); and the optimizer must clip the
 summed gradient, not each replica's part of it

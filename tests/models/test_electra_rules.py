@@ -7,6 +7,7 @@ from keras_electra import ElectraPretrainer
 from keras_electra.mask_slots import write_at_positions
 from keras_electra.models.pretraining_ops import replace_at_positions
 from keras_electra.models.pretraining_ops import replaced_token_detection_loss
+from keras_electra.models.pretraining_ops import masked_lm_accuracy
 from keras_electra.models.pretraining_ops import masked_lm_loss
 
 
@@ -224,3 +225,17 @@ def test_generator_head_runs_at_the_masked_positions_only(
             np.testing.assert_allclose(
                 mlm_logits[row, slot], _numpy(single)[0, 0], atol=1e-4
             )
+
+
+def test_mlm_accuracy_counts_the_slots_whose_argmax_is_the_original_token():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(4, 6, 50)).astype("float32")
+    mask_ids = rng.integers(0, 50, (4, 6)).astype("int32")
+    mask_ids[:, :3] = logits[:, :3].argmax(-1)  # half of the slots right
+    weights = np.ones((4, 6), "float32")
+    weights[0, :] = 0.0  # a row of padded slots counts for nothing
+    expected = ((logits.argmax(-1) == mask_ids) * weights).sum() / weights.sum()
+    accuracy = masked_lm_accuracy()
+    accuracy.update_state(mask_ids, logits, sample_weight=weights)
+    np.testing.assert_allclose(float(accuracy.result()), expected, rtol=1e-6)
+    assert 0.5 <= expected < 0.6

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_electra.models.hashed_noise import hashed_uniform
+from keras_electra.layers.hashed_noise import bits_to_unit_interval
+from keras_electra.layers.hashed_noise import hashed_uniform
 from keras_electra.models.pretraining_ops import sample_tokens
 
 
@@ -28,7 +29,7 @@ def _reference_uniform(seed, shape, row_offset=0):
     slot_keys = mix(row_keys[:, None] + mix(np.arange(slots, dtype=np.uint32))[None, :])
     index = np.arange(size, dtype=np.uint32) * np.uint32(0x9E3779B9)
     bits = mix(slot_keys[:, :, None] + index[None, None, :])
-    return ((bits >> np.uint32(8)).astype(np.float32) + 0.5) / np.float32(1 << 24)
+    return ((bits >> np.uint32(9)).astype(np.float32) + 0.5) / np.float32(1 << 23)
 
 
 def _uniform(seed, shape, row_offset=0):
@@ -44,6 +45,15 @@ def test_noise_is_the_documented_hash_bit_for_bit_on_this_backend():
             _uniform(seed, (6, 4, 257), offset),
             _reference_uniform(seed, (6, 4, 257), offset),
         )
+
+
+def test_extreme_bit_patterns_map_strictly_inside_the_unit_interval():
+    # All ones (-1) and all zeros: the top and bottom bins' centres, whose
+    # Gumbel noise -log(-log(u)) must be finite for the logits to matter.
+    bits = ops.convert_to_tensor([-1, 0, 2**31 - 1, -(2**31)], "int32")
+    uniform = ops.convert_to_numpy(bits_to_unit_interval(bits))
+    assert (uniform > 0).all() and (uniform < 1).all()
+    assert np.isfinite(-np.log(-np.log(uniform))).all()
 
 
 def test_a_replicas_rows_draw_the_noise_they_draw_in_the_whole_batch():
