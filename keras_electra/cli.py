@@ -245,8 +245,9 @@ def load_exported_or_fail(path, *, hint, prog=None, kind=None, description=None)
 
 
 def add_encoder_flags(group):
-    """Adds a fine-tuning recipe's `--init`, `--preset`, `--vocab` and the
-    normalization flags (checked by `check_finetuning_flags`)."""
+    """Adds a fine-tuning recipe's `--init`, `--preset`, `--vocab`,
+    `--reinit-top-layers` and the normalization flags (checked by
+    `check_finetuning_flags`)."""
     from keras_electra.presets import PRESET_NAMES
 
     group.add_argument(
@@ -263,6 +264,12 @@ def add_encoder_flags(group):
         "--vocab",
         help="WordPiece vocab (default: the one the --init run recorded, "
         "else the bundled uncased vocab)",
+    )
+    group.add_argument(
+        "--reinit-top-layers", type=int, default=0, metavar="N",
+        help="give the top N transformer layers of --init fresh random "
+        "weights before fine-tuning (Zhang et al., 2021); helps an encoder "
+        "pre-trained briefly, whose top layer has collapsed (default: 0)",
     )
     add_normalization_flags(group, default_help="as the --init run, else yes")
 
@@ -318,6 +325,8 @@ def check_finetuning_flags(args):
         return f"--init '{args.init}' does not exist"
     if args.vocab is not None and not os.path.isfile(args.vocab):
         return f"--vocab '{args.vocab}' does not exist"
+    if args.reinit_top_layers < 0:
+        return f"--reinit-top-layers must be 0 or more, got {args.reinit_top_layers}"
     if args.layer_decay is not None and args.layer_decay > 1:
         return f"--layer-decay must be in (0, 1], got {args.layer_decay}"
     if not 0 <= args.warmup_fraction < 1:
@@ -333,6 +342,7 @@ def encoder_options(args):
     return {
         "preset": args.preset, "vocab": args.vocab,
         "lower_case": args.lower_case, "strip_accents": args.strip_accents,
+        "reinit_top_layers": args.reinit_top_layers,
     }
 
 

@@ -95,6 +95,35 @@ def load_encoder(init=None, preset="small", config_overrides=None):
     return LoadedEncoder(_encoder_from_keras_file(path), path)
 
 
+def reinitialize_top_layers(encoder, num_layers):
+    """Gives the top `num_layers` transformer layers of `encoder` fresh
+    weights, in place, drawn as a random encoder of its config draws them
+    (seed with `keras.utils.set_random_seed` first); the embeddings and the
+    layers below keep theirs. Returns `encoder`.
+
+    Zhang et al. (2021, "Revisiting Few-sample BERT Fine-tuning") found
+    re-initialising the top layers helps fine-tuning on small tasks; an
+    ELECTRA discriminator pre-trained briefly has its sentence vectors
+    collapsed onto a few directions in the top layer
+    (`docs/results/transfer_why.md`).
+
+    Raises:
+        DataError: `num_layers` is more than the encoder has.
+    """
+    if num_layers > encoder.num_layers:
+        raise DataError(
+            f"--reinit-top-layers {num_layers} is more than the encoder's "
+            f"{encoder.num_layers} layers"
+        )
+    if num_layers <= 0:
+        return encoder
+    fresh = ElectraEncoder.from_config(encoder.get_config())
+    for old, new in zip(encoder.transformer_layers[-num_layers:],
+                        fresh.transformer_layers[-num_layers:]):
+        old.set_weights(new.get_weights())
+    return encoder
+
+
 def _encoder_from_config(config):
     return discriminator_tower(config)
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from keras_electra.data.vocab import load_vocab
 from keras_electra.finetune.loading import load_encoder
+from keras_electra.finetune.loading import reinitialize_top_layers
 from keras_electra.finetune.engine import check_compatible
 from keras_electra.normalization import TextNormalization
 from keras_electra.reporting import report
@@ -46,6 +47,8 @@ class SeedRuns:
             (unless `config_overrides` sets `vocabulary_size`).
         lower_case, strip_accents: bool or None. Override the normalization
             `init` recorded (lower-casing if none is).
+        reinit_top_layers: int. Top transformer layers of `init` that get
+            fresh weights for each seed (`reinitialize_top_layers`).
 
     Attributes:
         loaded: the first seed's `LoadedEncoder`.
@@ -64,8 +67,9 @@ class SeedRuns:
 
     def __init__(self, init, seeds, *, output_dir, sequence_length,
                  preset="small", config_overrides=None, vocab=None,
-                 lower_case=None, strip_accents=None):
+                 lower_case=None, strip_accents=None, reinit_top_layers=0):
         self.init = init
+        self.reinit_top_layers = reinit_top_layers
         self.seeds = list(seeds)
         self.output_dir = output_dir
         self.preset = preset
@@ -97,8 +101,10 @@ class SeedRuns:
         return os.path.join(self.output_dir, VOCAB_FILE)
 
     def _load(self):
-        return load_encoder(self.init, preset=self.preset,
-                            config_overrides=self.config_overrides)
+        loaded = load_encoder(self.init, preset=self.preset,
+                              config_overrides=self.config_overrides)
+        reinitialize_top_layers(loaded.encoder, self.reinit_top_layers)
+        return loaded
 
     def run(self, train_one, summary, model_file=None):
         """Runs `train_one` once per seed; yields `(result, model)`.
@@ -140,6 +146,7 @@ class SeedRuns:
         return {
             "seeds": self.seeds,
             "init": self.loaded.source,
+            "reinit_top_layers": self.reinit_top_layers,
             "vocab": self.vocab_copy,
             **self.normalization.to_record(),
         }

@@ -208,7 +208,8 @@ def finetune_qa_seeds(train, dev, init, *, seeds=(1,), config=None, output_dir,
         command: list of str or None. Recorded in the results.
         sources: dict or None. Where train/dev came from, recorded.
         **encoder_options: `SeedRuns`' `preset`, `config_overrides`,
-            `vocab`, `lower_case` and `strip_accents`.
+            `vocab`, `lower_case`, `strip_accents` and
+            `reinit_top_layers`.
 
     Returns:
         The dict written to `results.json`: `median` (EM, F1 and, for 2.0,

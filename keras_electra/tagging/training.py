@@ -368,7 +368,8 @@ def finetune_tagger_seeds(
         verbose: int. `fit` verbosity.
         command: list of str or None. The command line, for the results.
         **encoder_options: `SeedRuns`' `preset`, `config_overrides`,
-            `vocab`, `lower_case` and `strip_accents`.
+            `vocab`, `lower_case`, `strip_accents` and
+            `reinit_top_layers`.
 
     Returns:
         The results dict written to `results.json`: `median` (`dev` and,

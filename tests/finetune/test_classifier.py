@@ -12,6 +12,7 @@ from keras_electra import ElectraPretrainer
 from keras_electra import TextNormalization
 from keras_electra.data import DataError
 from keras_electra.finetune import load_encoder
+from keras_electra.finetune.loading import reinitialize_top_layers
 from keras_electra.models.electra_classifier import ElectraClassifier
 from keras_electra.optimization import electra_optimizer
 
@@ -147,3 +148,24 @@ def test_bad_init_sources_are_named(tmp_path, config):
     keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).save(other)
     with pytest.raises(DataError, match="not an ELECTRA discriminator"):
         load_encoder(other)
+
+
+def test_reinitialising_the_top_layers_redraws_them_and_keeps_the_rest(config):
+    encoder = load_encoder(None, "tiny", config.to_dict()).encoder
+    before = [[_numpy(w) for w in layer.weights] for layer in encoder.layers]
+    keras.utils.set_random_seed(7)
+    reinitialize_top_layers(encoder, 1)
+    after = [[_numpy(w) for w in layer.weights] for layer in encoder.layers]
+    top = encoder.layers.index(encoder.transformer_layers[-1])
+    for index, (old, new) in enumerate(zip(before, after)):
+        same = all(np.array_equal(a, b) for a, b in zip(old, new))
+        assert same == (index != top), encoder.layers[index].name
+    # The same seed draws the same weights.
+    again = load_encoder(None, "tiny", config.to_dict()).encoder
+    again.set_weights([w for layer in before for w in layer])
+    keras.utils.set_random_seed(7)
+    reinitialize_top_layers(again, 1)
+    for a, b in zip(encoder.weights, again.weights):
+        np.testing.assert_array_equal(_numpy(a), _numpy(b))
+    with pytest.raises(DataError, match="is more than the encoder's 2 layers"):
+        reinitialize_top_layers(encoder, 3)

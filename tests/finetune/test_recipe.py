@@ -20,11 +20,13 @@ def test_glue_task_with_two_seeds_writes_results_logs_and_models(
     result = run_recipe(
         "--task", "sst2", "--data-dir", glue_dir, "--init", "random", *QUICK,
         "--max-train-examples", "64", "--seeds", "1,2", "--output-dir", out,
+        "--reinit-top-layers", "1",
     )
     assert result.returncode == 0, result.stderr
     assert "median over 2 seed(s): accuracy" in result.stdout
     results = json.loads((out / "results.json").read_text())
     assert results["seeds"] == [1, 2] and len(results["runs"]) == 2
+    assert results["reinit_top_layers"] == 1
     assert results["label_names"] == ["0", "1"]
     scores = sorted(r["scores"]["accuracy"] for r in results["runs"])
     assert results["median"]["accuracy"] == pytest.approx(sum(scores) / 2)
@@ -97,6 +99,11 @@ def _bad_cases(glue_dir, tmp_path, encoder):
          "--warmup-fraction must be in [0, 1), got 1.0"),
         (("--task", "sst2", "--data-dir", glue_dir, "--pooling", "max"),
          "argument --pooling: invalid choice: 'max'"),
+        (("--task", "sst2", "--data-dir", glue_dir, "--reinit-top-layers", "-1"),
+         "--reinit-top-layers must be 0 or more, got -1"),
+        (("--task", "sst2", "--data-dir", glue_dir, "--preset", "tiny",
+          "--reinit-top-layers", "3"),
+         "--reinit-top-layers 3 is more than the encoder's 2 layers"),
     ]
 
 
