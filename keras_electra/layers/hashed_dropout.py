@@ -1,15 +1,15 @@
 """`HashedDropout`: Keras' `Dropout` with masks drawn by a hash.
 
-Keras' dropout draws its mask from the backend's random generator; under
-XLA on a CPU that is threefry, and the masks of one ELECTRA-Small training
-step (attention probabilities and hidden states of 24 transformer layers)
-cost about a fifth of the step. `HashedDropout` keeps `Dropout`'s rate,
-seed generator, config and scaling, and computes the mask with
-`hashed_keep_mask` (a 32-bit integer hash of the seed and each value's
-index in the global batch) instead, so that under `tf.distribute` the
-replicas' rows get the masks they would get on one device (Keras' dropout
-draws the same stream on every replica). On PyTorch, whose dropout is one
-native kernel, it is Keras' dropout unchanged.
+Keras' dropout draws its mask from the backend's random generator, and
+under `tf.distribute` every replica draws the same stream, so a model
+trained on N replicas with dropout differs from the one trained on one
+device. `HashedDropout` keeps `Dropout`'s rate, seed generator, config and
+scaling, and computes the mask with `hashed_keep_mask` (a 32-bit integer
+hash of the seed and each value's index in the global batch) instead, so
+a replica's rows get the masks one device gives them. Under XLA on a CPU
+the hash is also about ten times cheaper than threefry bits per mask. On
+PyTorch, whose dropout is one native kernel, it is Keras' dropout
+unchanged.
 
 `use_hashed_dropout(layer)` turns every plain `Dropout` inside a built layer
 (e.g. those keras-hub's `TransformerEncoder` and Keras' `MultiHeadAttention`
