@@ -36,7 +36,10 @@ def test_fits_and_predicts_strings_on_this_backend(tmp_path):
     x = ["a good film", "a bad film", "the plot was good", "the plot was bad"] * 4
     y = [1, 0, 1, 0] * 4
     before = classifier.evaluate(x, y, verbose=0, return_dict=True)["loss"]
-    classifier.fit(x, y, batch_size=4, epochs=6, verbose=0)
+    # 12 epochs (48 steps). At 6 the result hung on the dropout masks:
+    # accuracy 1.0 from 2 of 5 initial seeds with Keras' masks, from none
+    # with the hashed ones; at 12, from all 6 seeds tried (TensorFlow).
+    classifier.fit(x, y, batch_size=4, epochs=12, verbose=0)
     after = classifier.evaluate(x, y, verbose=0, return_dict=True)
     assert after["loss"] < before and after["accuracy"] == 1.0, (before, after)
     labels = classifier.predict_labels(["a very good film", "a very bad plot"])
