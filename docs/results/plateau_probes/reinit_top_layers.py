@@ -12,7 +12,11 @@ embeddings and lower layers keep their pre-trained values.
 Usage:
     python docs/results/plateau_probes/reinit_top_layers.py \
         --encoder runs/transfer/phase2_step2000.keras --layers 1 --output reinit.keras
-then `recipes/finetune_glue.py --init reinit.keras ...`.
+then `recipes/finetune_glue.py --init reinit.keras ...` (the recipes'
+`--reinit-top-layers N` does the same for each seed). The rows of
+transfer_why.md section 5 were made by this script's first version, which
+drew the weights the same way before the library had
+`reinitialize_top_layers`.
 """
 
 import argparse
@@ -29,15 +33,15 @@ def main():
     import keras
 
     import keras_electra  # noqa: F401  (registers the encoder class)
+    from keras_electra.data import DataError
+    from keras_electra.finetune.loading import reinitialize_top_layers
 
     encoder = keras.saving.load_model(args.encoder)
-    if not 0 < args.layers <= len(encoder.transformer_layers):
-        parser.error(f"--layers must be in 1..{len(encoder.transformer_layers)}")
     keras.utils.set_random_seed(args.seed)
-    fresh = encoder.__class__.from_config(encoder.get_config())
-    for old, new in zip(encoder.transformer_layers[-args.layers:],
-                        fresh.transformer_layers[-args.layers:]):
-        old.set_weights(new.get_weights())
+    try:
+        reinitialize_top_layers(encoder, args.layers)
+    except DataError as e:
+        parser.error(str(e))
     encoder.save(args.output)
     print(f"wrote {args.output}: top {args.layers} of "
           f"{len(encoder.transformer_layers)} layers re-initialised")
