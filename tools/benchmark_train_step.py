@@ -7,14 +7,20 @@ the peer (`../shared/bench/peer_kerashub.py`) right after, with the same
 backend, precision and XLA setting. Prints one JSON line per side and their
 ratio.
 
+This machine's speed drifts between runs of one command by more than the
+margins measured, so `--rounds N` runs the pair N times, alternating which
+side goes first (ours-peer, peer-ours, ...), and prints each round's ratio
+and their median: a drift then slows both sides of a round alike.
+
 Usage:
-    python tools/benchmark_train_step.py --size small --batch 32 --seq 128
+    python tools/benchmark_train_step.py --size small --batch 32 --seq 128 --rounds 3
 """
 
 import argparse
 import json
 import os
 import pathlib
+import statistics
 import subprocess
 import sys
 import time
@@ -76,6 +82,18 @@ def peak_memory_gb():
     return None
 
 
+def side_order(round_index):
+    """Which side runs first in round `round_index` (0-based): ours in even
+    rounds, the peer in odd ones."""
+    return ("ours", "peer") if round_index % 2 == 0 else ("peer", "ours")
+
+
+def ratio_summary(ratios):
+    """One line: the median of the rounds' ours / peer ratios and their range."""
+    return (f"ours / peer throughput: median {statistics.median(ratios):.2f} "
+            f"over {len(ratios)} rounds (min {min(ratios):.2f}, max {max(ratios):.2f})")
+
+
 def _run_side(command, env):
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     lines = [l for l in result.stdout.splitlines() if l.startswith("{")]
@@ -98,16 +116,19 @@ def main():
     parser.add_argument("--no-jit", dest="jit", action="store_false",
                         help="Turn XLA off (it is on by default).")
     parser.add_argument("--dropout", type=float, default=None,
-                        help="Our dropout instead of the preset's 0.1. The peer "
-                             "runs without dropout inside fit (its backbones "
-                             "are called without `training`), so --dropout 0 "
-                             "compares equal work.")
+                        help="Our dropout instead of the preset's 0.1 (the "
+                             "peer trains with its backbones' dropout, 0.1).")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="Pairs of runs, alternating which side goes "
+                             "first; prints the median ratio.")
     parser.add_argument("--peer", type=pathlib.Path, default=DEFAULT_PEER,
                         help="Path of peer_kerashub.py.")
     parser.add_argument("--only-ours", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dropout is not None and not 0.0 <= args.dropout < 1.0:
         parser.error(f"--dropout must be in [0, 1), got {args.dropout}")
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
     run = dict(size=args.size, batch=args.batch, seq=args.seq, steps=args.steps,
                warmup=args.warmup, bf16=args.bf16, jit=args.jit)
 
@@ -121,13 +142,23 @@ def main():
     if not args.peer.is_file():
         sys.exit(f"error: peer benchmark {args.peer} not found (--peer)")
     env = dict(os.environ, KERAS_BACKEND=args.backend, TF_CPP_MIN_LOG_LEVEL="3")
-    ours = _run_side([sys.executable, __file__, "--only-ours", *sys.argv[1:]], env)
-    print(json.dumps(ours), flush=True)
-    peer_env = dict(env, PYTHONPATH=str(args.peer.parent))
-    peer = _run_side([sys.executable, str(args.peer), json.dumps([run])], peer_env)
-    print(json.dumps(peer), flush=True)
-    if "seq_per_s" in peer:
-        print(f"ours / peer throughput: {ours['seq_per_s'] / peer['seq_per_s']:.2f}")
+    sides = {
+        "ours": ([sys.executable, __file__, "--only-ours", *sys.argv[1:]], env),
+        "peer": ([sys.executable, str(args.peer), json.dumps([run])],
+                 dict(env, PYTHONPATH=str(args.peer.parent))),
+    }
+    ratios = []
+    for round_index in range(args.rounds):
+        measured = {}
+        for side in side_order(round_index):
+            measured[side] = _run_side(*sides[side])
+            print(json.dumps({"round": round_index + 1, **measured[side]}), flush=True)
+        if "seq_per_s" in measured["peer"]:
+            ratios.append(measured["ours"]["seq_per_s"] / measured["peer"]["seq_per_s"])
+            print(f"round {round_index + 1}: ours / peer throughput {ratios[-1]:.2f}",
+                  flush=True)
+    if len(ratios) > 1:
+        print(ratio_summary(ratios))
 
 
 if __name__ == "__main__":
