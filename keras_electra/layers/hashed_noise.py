@@ -54,6 +54,12 @@ def _combine(key, counter):
     return mix32(ops.add(key, mix32(counter)))
 
 
+def _seed_key(seed):
+    """One int32 key mixing both words of a `[2]` seed."""
+    seed = ops.cast(seed, "int32")
+    return _combine(mix32(seed[0]), seed[1])
+
+
 def hashed_uniform(seed, shape, row_offset=0):
     """Uniform noise in `(0, 1)`, float32, keyed by global coordinates.
 
@@ -71,8 +77,7 @@ def hashed_uniform(seed, shape, row_offset=0):
         Gumbel noise is infinite.)
     """
     rows, slots, size = shape
-    seed = ops.cast(seed, "int32")
-    key = _combine(mix32(seed[0]), seed[1])
+    key = _seed_key(seed)
     row_ids = ops.add(ops.arange(rows, dtype="int32"), ops.cast(row_offset, "int32"))
     row_keys = _combine(key, row_ids)
     slot_keys = _combine(
@@ -111,8 +116,7 @@ def hashed_keep_mask(seed, shape, rate, row_offset=0):
         reach `rate * 2**24`, where `key` mixes the seed's two words; so a
         replica's rows get the masks they get in the whole batch.
     """
-    seed = ops.cast(seed, "int32")
-    key = _combine(mix32(seed[0]), seed[1])
+    key = _seed_key(seed)
     row_size = 1
     for dim in shape[1:]:
         row_size *= dim
