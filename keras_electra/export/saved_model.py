@@ -100,19 +100,13 @@ def export_discriminator(
             f"ElectraEncoder, got {type(model).__name__}."
         )
 
+    models = [encoder] if head is None else [encoder, head]
+    builder = SavedModelBuilder(
+        "encoder" if head is None else "discriminator", encoder, models, base_path,
+        vocab=vocab, sequence_length=sequence_length, version=version,
+    )
     if head is None:
-        return _export(
-            base_path,
-            version,
-            kind="encoder",
-            layers=[encoder],
-            encoder=encoder,
-            predict=None,
-            text_outputs=None,
-            packer=_packer(encoder, vocab, sequence_length, normalization),
-            text_pair=text_pair,
-            metadata={},
-        )
+        return _export_encoder_signatures(builder, None, None, normalization, text_pair)
 
     def predict(inputs):
         sequence = encoder(inputs, training=False)
@@ -128,17 +122,8 @@ def export_discriminator(
             "padding_mask": inputs["padding_mask"],
         }
 
-    return _export(
-        base_path,
-        version,
-        kind="discriminator",
-        layers=[encoder, head],
-        encoder=encoder,
-        predict=predict,
-        text_outputs=text_outputs,
-        packer=_packer(encoder, vocab, sequence_length, normalization),
-        text_pair=text_pair,
-        metadata={},
+    return _export_encoder_signatures(
+        builder, predict, text_outputs, normalization, text_pair
     )
 
 
@@ -220,20 +205,16 @@ def export_classifier(
         names = tf.constant(label_names)
         return {**outputs, "label": tf.gather(names, outputs["label_id"])}
 
-    return _export(
-        base_path,
-        version,
-        kind="classifier",
-        layers=[classifier],
-        encoder=encoder,
-        predict=predict,
-        text_outputs=text_outputs,
-        packer=_packer(encoder, vocab, sequence_length, normalization),
-        text_pair=text_pair,
-        metadata={
-            "label_names": None if regression else list(label_names),
-            "num_classes": num_classes,
-        },
+    builder = SavedModelBuilder(
+        "classifier", encoder, [classifier], base_path, vocab=vocab,
+        sequence_length=sequence_length, version=version,
+    )
+    metadata = {
+        "label_names": None if regression else list(label_names),
+        "num_classes": num_classes,
+    }
+    return _export_encoder_signatures(
+        builder, predict, text_outputs, normalization, text_pair, metadata
     )
 
 
@@ -250,14 +231,6 @@ def read_metadata(version_dir):
         return {}
     with open(path) as f:
         return json.load(f)
-
-
-def _packer(encoder, vocab, sequence_length, normalization):
-    from keras_electra.data.vocab import as_vocab
-
-    vocab = as_vocab(vocab, vocabulary_size=encoder.vocabulary_size)
-    check_sequence_length(encoder, sequence_length)
-    return ElectraPreprocessor(vocab, sequence_length, normalization)
 
 
 def _classifier_parts(classifier, label_names, text_pair):
@@ -298,54 +271,131 @@ def model_encoder(model, classes, exporter):
     return getattr(model, "encoder", None) or model.backbone
 
 
-def _export(
-    base_path,
-    version,
-    kind,
-    layers,
-    encoder,
-    predict,
-    text_outputs,
-    packer,
-    text_pair,
-    metadata,
-):
-    """Builds the signatures around `predict` and writes a new version."""
-    export_backend()
-    base_path, version = checked_version(base_path, version)
+class SavedModelBuilder:
+    """The checks, signatures, metadata and write of one SavedModel export.
 
-    archive = keras.export.ExportArchive()
-    for layer in layers:
-        track_model(archive, layer)
-    # The token-level signatures take exactly `sequence_length` columns:
-    # jax2tf cannot convert the position embedding for a symbolic length,
-    # and one fixed shape keeps both backends' exports alike.
-    token_spec = token_input_spec(packer.sequence_length)
+    An exporter adds its token-level model functions first
+    (`add_token_endpoint`), then tracks its text processor and adds the
+    string-input signatures that call them (`add_text_endpoint`), and
+    `write`s the version directory.
+
+    Args:
+        kind: str. The export's `kind` in its metadata.
+        encoder: `ElectraEncoder`. The exported model's encoder.
+        models: list of Keras models whose weights the model functions use.
+        base_path: str. The model's directory in the TF Serving layout.
+        vocab: `Vocab`, vocab path or `None` (the shipped uncased vocab).
+        sequence_length: int. The length of the token-level inputs.
+        version: int or None. The version number; `None` means the next.
+    """
+
+    def __init__(
+        self, kind, encoder, models, base_path, *, vocab, sequence_length, version
+    ):
+        from keras_electra.data.vocab import as_vocab
+
+        export_backend()
+        check_sequence_length(encoder, sequence_length)
+        self.base_path, self.version = checked_version(base_path, version)
+        self.vocab = as_vocab(vocab, vocabulary_size=encoder.vocabulary_size)
+        self.kind = kind
+        self.encoder = encoder
+        self.sequence_length = sequence_length
+        self.archive = keras.export.ExportArchive()
+        for model in models:
+            track_model(self.archive, model)
+        self.text_processor = None
+        self.text_signatures = []
+        self.token_signatures = []
+
+    def add_token_endpoint(self, name, function):
+        """Adds a signature of `token_ids`, `segment_ids`, `padding_mask`.
+
+        Args:
+            name: str. The signature's name.
+            function: callable. Maps the dict of the three int32
+                `[batch, sequence_length]` inputs to a dict of outputs.
+
+        Returns:
+            The endpoint: a `tf.function` of the three inputs as keywords.
+        """
+        # Model functions first: under JAX, `add_endpoint` converts them with
+        # jax2tf, and the text signatures call the converted functions.
+        if self.text_processor is not None:
+            raise RuntimeError(f"Add '{name}' before tracking the text processor.")
+        # The token-level signatures take exactly `sequence_length` columns:
+        # jax2tf cannot convert the position embedding for a symbolic length,
+        # and one fixed shape keeps both backends' exports alike.
+        endpoint = self.archive.add_endpoint(
+            name,
+            lambda token_ids, segment_ids, padding_mask: function(
+                _as_inputs(token_ids, segment_ids, padding_mask)
+            ),
+            input_signature=token_input_spec(self.sequence_length),
+        )
+        self.token_signatures.append(name)
+        return endpoint
+
+    def track_text_processor(self, processor):
+        """Tracks the TensorFlow module that turns strings into token inputs.
+
+        Its `normalization` is recorded in the metadata.
+        """
+        self.archive.track(processor)
+        self.text_processor = processor
+
+    def add_text_endpoint(self, name, function, input_names):
+        """Adds a signature of string `[batch]` tensors.
+
+        Args:
+            name: str. The signature's name.
+            function: callable. Takes the string tensors positionally, in
+                the order of `input_names`, and returns a dict of outputs.
+            input_names: list of str. The signature's input names.
+        """
+        spec = [tf.TensorSpec([None], tf.string, name=key) for key in input_names]
+        function = tf.function(function, input_signature=spec, autograph=False)
+        self.archive.add_endpoint(name, function)
+        self.text_signatures.append(name)
+
+    def write(self, metadata):
+        """Writes the export to a new version directory.
+
+        Args:
+            metadata: dict. The task's own fields of `electra_export.json`.
+
+        Returns:
+            The path of the version directory written.
+        """
+        record = {
+            **export_record(
+                self.kind, self.encoder, self.vocab, self.text_processor.normalization,
+                self.text_signatures + self.token_signatures,
+            ),
+            "sequence_length": self.sequence_length,
+            **metadata,
+        }
+        return write_version(
+            self.archive, self.base_path, self.version, record, self.vocab
+        )
+
+
+def _export_encoder_signatures(
+    builder, predict, text_outputs, normalization, text_pair, metadata=None
+):
+    """Adds the encoder's signatures and `predict`'s (unless `None`) around
+    an `ElectraPreprocessor`, and writes the export."""
+    encoder = builder.encoder
+    packer = ElectraPreprocessor(builder.vocab, builder.sequence_length, normalization)
 
     def encode(inputs):
         sequence = ops.cast(encoder(inputs, training=False), "float32")
         return {"sequence_output": sequence, "cls_output": sequence[:, 0, :]}
 
-    # Model functions first: under JAX, `add_endpoint` converts them with
-    # jax2tf. Both are public signatures for clients that tokenize.
     if predict is not None:
-        predict_ids = archive.add_endpoint(
-            "predict_token_ids",
-            lambda token_ids, segment_ids, padding_mask: predict(
-                _as_inputs(token_ids, segment_ids, padding_mask)
-            ),
-            input_signature=token_spec,
-        )
-    encode_ids = archive.add_endpoint(
-        "encode_token_ids",
-        lambda token_ids, segment_ids, padding_mask: encode(
-            _as_inputs(token_ids, segment_ids, padding_mask)
-        ),
-        input_signature=token_spec,
-    )
-
-    # The tokenizer lives in plain tf.functions that call the model ones.
-    archive.track(packer)
+        predict_ids = builder.add_token_endpoint("predict_token_ids", predict)
+    encode_ids = builder.add_token_endpoint("encode_token_ids", encode)
+    builder.track_text_processor(packer)
 
     def embed(inputs):
         outputs = dict(call_nonempty(encode_ids, inputs))
@@ -361,21 +411,16 @@ def _export(
         outputs = call_nonempty(predict_ids, inputs)
         return text_outputs(outputs, inputs, packer)
 
-    archive.add_endpoint("serving_default", _text_function(serve, packer, text_pair))
-    archive.add_endpoint("encode", _text_function(embed, packer, text_pair))
+    def on_text(body):
+        def function(text, text_pair=None):
+            return body(packer(text, text_pair))
 
-    signatures = [
-        name
-        for name in ("serving_default", "encode", "predict_token_ids", "encode_token_ids")
-        if predict is not None or name != "predict_token_ids"
-    ]
-    record = {
-        **export_record(kind, encoder, packer.vocab, packer.normalization, signatures),
-        "sequence_length": packer.sequence_length,
-        "text_pair": text_pair,
-        **metadata,
-    }
-    return write_version(archive, base_path, version, record, packer.vocab)
+        return function
+
+    input_names = ["text", "text_pair"] if text_pair else ["text"]
+    builder.add_text_endpoint("serving_default", on_text(serve), input_names)
+    builder.add_text_endpoint("encode", on_text(embed), input_names)
+    return builder.write({"text_pair": text_pair, **(metadata or {})})
 
 
 def export_backend():
@@ -494,23 +539,6 @@ def _as_inputs(token_ids, segment_ids, padding_mask):
         "segment_ids": segment_ids,
         "padding_mask": padding_mask,
     }
-
-
-def _text_function(body, packer, text_pair):
-    """A `tf.function` taking `text` (and `text_pair`) -> `body(inputs)`."""
-    spec = [tf.TensorSpec([None], tf.string, name="text")]
-    if text_pair:
-        spec.append(tf.TensorSpec([None], tf.string, name="text_pair"))
-
-        def function(text, text_pair):
-            return body(packer(text, text_pair))
-
-    else:
-
-        def function(text):
-            return body(packer(text))
-
-    return tf.function(function, input_signature=spec, autograph=False)
 
 
 def write_version(archive, base_path, version, record, vocab):

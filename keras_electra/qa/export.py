@@ -33,17 +33,11 @@ clients that tokenize themselves.
 import keras
 import tensorflow as tf
 
-from keras_electra.export.saved_model import check_sequence_length
-from keras_electra.export.saved_model import checked_version
-from keras_electra.export.saved_model import export_backend
-from keras_electra.export.saved_model import export_record
-from keras_electra.export.saved_model import token_input_spec
-from keras_electra.export.saved_model import track_model
-from keras_electra.export.saved_model import write_version
+from keras_electra.export.saved_model import SavedModelBuilder
+from keras_electra.export.saved_model import model_encoder
+from keras_electra.qa.command import KIND
 from keras_electra.qa.features import QAFeaturizer
 from keras_electra.qa.features import clean_text
-from keras_electra.qa.command import KIND
-
 
 
 def export_question_answerer(model, base_path, *, vocab=None, sequence_length=384,
@@ -82,40 +76,28 @@ def export_question_answerer(model, base_path, *, vocab=None, sequence_length=38
     # {"answer": [b"Ann"], "start": [0], "end": [3], ...}
     ```
     """
-    from keras_electra.data.vocab import as_vocab
-    from keras_electra.export.saved_model import model_encoder
     from keras_electra.models.electra_span_predictor import ElectraSpanPredictor
     from keras_electra.tasks.question_answerer import ElectraQuestionAnswerer
 
     encoder = model_encoder(
         model, (ElectraSpanPredictor, ElectraQuestionAnswerer), "export_question_answerer"
     )
-    export_backend()
+    builder = SavedModelBuilder(KIND, encoder, [model], base_path, vocab=vocab,
+                                sequence_length=sequence_length, version=version)
     for name, value in (("max_answer_length", max_answer_length), ("n_best", n_best)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    vocab = as_vocab(vocab, vocabulary_size=encoder.vocabulary_size)
-    check_sequence_length(encoder, sequence_length)
-    base_path, version = checked_version(base_path, version)
-    featurizer = QAFeaturizer(vocab, sequence_length, doc_stride, max_query_length,
-                              normalization=normalization, max_windows=max_windows)
+    featurizer = QAFeaturizer(builder.vocab, sequence_length, doc_stride,
+                              max_query_length, normalization=normalization,
+                              max_windows=max_windows)
     answerability = model.answerability
 
-    archive = keras.export.ExportArchive()
-    track_model(archive, model)
-    token_spec = token_input_spec(sequence_length)
-
-    def predict(token_ids, segment_ids, padding_mask):
-        outputs = model(
-            {"token_ids": token_ids, "segment_ids": segment_ids,
-             "padding_mask": padding_mask},
-            training=False,
-        )
+    def predict(inputs):
+        outputs = model(inputs, training=False)
         return {k: keras.ops.cast(v, "float32") for k, v in outputs.items()}
 
-    predict_ids = archive.add_endpoint("predict_token_ids", predict,
-                                       input_signature=token_spec)
-    archive.track(featurizer)
+    predict_ids = builder.add_token_endpoint("predict_token_ids", predict)
+    builder.track_text_processor(featurizer)
     threshold = float(no_answer_threshold)
 
     def answer_one(pair):
@@ -145,23 +127,14 @@ def export_question_answerer(model, base_path, *, vocab=None, sequence_length=38
             },
         )
 
-    archive.add_endpoint(
-        "serving_default",
-        tf.function(serve, input_signature=[
-            tf.TensorSpec([None], tf.string, name="question"),
-            tf.TensorSpec([None], tf.string, name="context"),
-        ], autograph=False),
-    )
-    record = {
-        **export_record(KIND, encoder, vocab, featurizer.normalization,
-                        ["serving_default", "predict_token_ids"]),
+    builder.add_text_endpoint("serving_default", serve, ["question", "context"])
+    return builder.write({
         "squad_version": "2.0" if answerability else "1.1",
         **featurizer.settings(),
         "max_answer_length": max_answer_length,
         "n_best": n_best,
         "no_answer_threshold": threshold,
-    }
-    return write_version(archive, base_path, version, record, vocab)
+    })
 
 
 def select_answer(context, windows, outputs, n_best=20, max_answer_length=30,

@@ -32,27 +32,19 @@ windows.
 """
 
 
-import keras
 import tensorflow as tf
 from keras import ops
 
+from keras_electra.export.saved_model import SavedModelBuilder
 from keras_electra.export.saved_model import call_nonempty
-from keras_electra.export.saved_model import check_sequence_length
-from keras_electra.export.saved_model import checked_version
-from keras_electra.export.saved_model import export_backend
-from keras_electra.export.saved_model import export_record
 from keras_electra.export.saved_model import label_ids
-from keras_electra.export.saved_model import token_input_spec
-from keras_electra.export.saved_model import track_model
-from keras_electra.export.saved_model import write_version
+from keras_electra.export.saved_model import model_encoder
 from keras_electra.preprocessing import MODEL_INPUTS
+from keras_electra.tagging.command import KIND
 from keras_electra.tagging.windows import MAX_PIECES_PER_WORD
 from keras_electra.tagging.windows import WordWindower
 from keras_electra.tagging.windows import split_words
 from keras_electra.tagging.windows import word_predictions
-from keras_electra.tagging.command import KIND
-
-"""The `kind` of a tagger export in its `electra_export.json`."""
 
 
 def scheme_of(label_names):
@@ -104,43 +96,28 @@ def export_tagger(
     out["tags"]  # [[b"B-NP", b"B-VP", b"O"]]
     ```
     """
-    from keras_electra.export.saved_model import model_encoder
     from keras_electra.models.electra_token_tagger import ElectraTokenTagger
     from keras_electra.tasks.token_classifier import ElectraTokenClassifier
 
     encoder = model_encoder(
         tagger, (ElectraTokenTagger, ElectraTokenClassifier), "export_tagger"
     )
-    export_backend()
-    check_sequence_length(encoder, sequence_length)
+    builder = SavedModelBuilder(
+        KIND, encoder, [tagger], base_path, vocab=vocab,
+        sequence_length=sequence_length, version=version,
+    )
     num_labels = getattr(tagger, "num_labels", None) or tagger.num_classes
     label_names = list(tagger.label_names or [str(i) for i in range(num_labels)])
-    base_path, version = checked_version(base_path, version)
-    from keras_electra.data.vocab import as_vocab
-
-    vocab = as_vocab(vocab, vocabulary_size=encoder.vocabulary_size)
     windower = WordWindower(
-        vocab, sequence_length, stride, normalization, max_pieces_per_word
+        builder.vocab, sequence_length, stride, normalization, max_pieces_per_word
     )
 
-    archive = keras.export.ExportArchive()
-    track_model(archive, tagger)
-    token_spec = token_input_spec(sequence_length)
-
-    def predict(token_ids, segment_ids, padding_mask):
-        inputs = {
-            "token_ids": token_ids,
-            "segment_ids": segment_ids,
-            "padding_mask": padding_mask,
-        }
+    def predict(inputs):
         logits = ops.cast(tagger(inputs, training=False), "float32")
         return {"logits": logits, "tag_ids": label_ids(logits)}
 
-    # The model function first: under JAX, `add_endpoint` converts it.
-    predict_ids = archive.add_endpoint(
-        "predict_token_ids", predict, input_signature=token_spec
-    )
-    archive.track(windower)
+    predict_ids = builder.add_token_endpoint("predict_token_ids", predict)
+    builder.track_text_processor(windower)
     names = tf.constant(label_names)
 
     def serve(text):
@@ -160,18 +137,8 @@ def export_tagger(
             "num_words": tf.cast(words.row_lengths(), tf.int32),
         }
 
-    archive.add_endpoint(
-        "serving_default",
-        tf.function(
-            serve,
-            input_signature=[tf.TensorSpec([None], tf.string, name="text")],
-            autograph=False,
-        ),
-    )
-    record = {
-        **export_record(KIND, encoder, vocab, windower.normalization,
-                        ["serving_default", "predict_token_ids"]),
-        "sequence_length": sequence_length,
+    builder.add_text_endpoint("serving_default", serve, ["text"])
+    return builder.write({
         "stride": windower.stride,
         "max_pieces_per_word": windower.max_pieces_per_word,
         "word_split": "whitespace",
@@ -179,5 +146,4 @@ def export_tagger(
         "label_names": label_names,
         "num_labels": len(label_names),
         "tag_scheme": scheme_of(label_names),
-    }
-    return write_version(archive, base_path, version, record, vocab)
+    })
