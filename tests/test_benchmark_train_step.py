@@ -40,3 +40,53 @@ def test_rounds_alternate_which_side_runs_first():
 def test_the_summary_is_the_median_ratio_and_its_range():
     line = benchmark_train_step.ratio_summary([1.31, 1.07, 1.18])
     assert line == "ours / peer throughput: median 1.18 over 3 rounds (min 1.07, max 1.31)"
+
+
+PEER_STANDIN = '''
+import time
+import keras
+import numpy as np
+
+
+class Timer(keras.callbacks.Callback):
+    def __init__(self, warmup):
+        self.warmup, self.t0 = warmup, None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == self.warmup - 1:
+            self.t0 = time.perf_counter()
+
+
+class SlowLastStep(keras.callbacks.Callback):
+    """Sleeps after fit's last step, as a slow teardown would."""
+
+    def on_train_end(self, logs=None):
+        time.sleep(1.0)
+
+
+def run(size, batch, seq, steps, warmup, bf16=True, jit=True):
+    model = keras.Sequential([keras.Input((seq,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.zeros((batch * (steps + warmup), seq), "float32")
+    timer = Timer(warmup)
+    model.fit(x, x[:, :1], batch_size=batch, verbose=0, shuffle=False,
+              callbacks=[timer, SlowLastStep()])
+    dt = (time.perf_counter() - timer.t0) / steps
+    return {"peer": "stand-in", "step_ms": dt * 1e3, "seq_per_s": batch / dt}
+'''
+
+
+def test_the_peer_is_timed_by_our_clock_and_its_own_figures_are_kept(tmp_path):
+    """The peer's `run(...)` makes its callback with `Timer(warmup)`; the
+    tool swaps in its step clock, so a slow return after the last step
+    shows in the peer's own figures and in `return_s`, not in `step_ms`."""
+    peer = tmp_path / "peer_standin.py"
+    peer.write_text(PEER_STANDIN)
+    line = benchmark_train_step.measure_peer(
+        peer, "small", batch=4, seq=8, steps=3, warmup=2, bf16=False, jit=False
+    )
+    assert line["peer"] == "stand-in"
+    assert line["return_s"] >= 1.0
+    assert line["step_ms_to_return"] >= 1000 / 3
+    assert line["step_ms"] < line["step_ms_to_return"] - 200
+    assert line["seq_per_s"] == pytest.approx(4e3 / line["step_ms"], rel=1e-2)

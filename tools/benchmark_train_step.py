@@ -7,6 +7,14 @@ the peer (`../shared/bench/peer_kerashub.py`) right after, with the same
 backend, precision and XLA setting. Prints one JSON line per side and their
 ratio.
 
+Both sides are timed by the same clock (`StepClock`): from the end of
+the last warm-up step to the end of the last timed step, each read after
+the step's loss is on the host. The time `fit` then takes to return is
+not a step's and is reported apart (`return_s`): on TensorFlow our `fit`
+sometimes returns tens of seconds after its last step (Python's garbage
+collector freeing graph protos), which the first version of this tool,
+timing to `fit`'s return, charged to the steps.
+
 This machine's speed drifts between runs of one command by more than the
 margins measured, so `--rounds N` runs the pair N times, alternating which
 side goes first (ours-peer, peer-ours, ...), and prints each round's ratio
@@ -32,8 +40,41 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 DEFAULT_PEER = ROOT.parent / "shared" / "bench" / "peer_kerashub.py"
 
 
+def step_clock(warmup):
+    """A `keras.callbacks.Callback` timing the steps after `warmup` ones.
+
+    After `fit`, `seconds_per_step(steps)` is the time from the end of
+    step `warmup` to the end of the last step over `steps`, and
+    `return_s` the time `fit` took to return after the last step (set by
+    `fit_returned()`). Each step's loss is read to the host first, so an
+    asynchronous backend has finished the step.
+    """
+    import keras
+
+    class StepClock(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.t0 = self.last = self.return_s = None
+
+        def on_train_batch_end(self, step, logs=None):
+            if logs and "loss" in logs:
+                float(logs["loss"])
+            self.last = time.perf_counter()
+            if step == warmup - 1:
+                self.t0 = self.last
+
+        def seconds_per_step(self, steps):
+            return (self.last - self.t0) / steps
+
+        def fit_returned(self):
+            self.return_s = round(time.perf_counter() - self.last, 2)
+
+    return StepClock()
+
+
 def measure_ours(size, batch, seq, steps, warmup, bf16, jit, dropout=None):
-    """Seconds per train step of our pretrainer, after `warmup` steps."""
+    """`(seconds per train step, seconds fit took to return after the last
+    step)` of our pretrainer, timed after `warmup` steps."""
     import keras
 
     import keras_electra
@@ -51,17 +92,36 @@ def measure_ours(size, batch, seq, steps, warmup, bf16, jit, dropout=None):
         optimizer=keras.optimizers.AdamW(1e-4, epsilon=1e-6), jit_compile=jit
     )
 
-    class Timer(keras.callbacks.Callback):
-        start = None
-
-        def on_train_batch_end(self, step, logs=None):
-            if step == warmup - 1:
-                self.start = time.perf_counter()
-
-    timer = Timer()
+    clock = step_clock(warmup)
     model.fit(data, batch_size=batch, epochs=1, verbose=0, shuffle=False,
-              callbacks=[timer])
-    return (time.perf_counter() - timer.start) / steps
+              callbacks=[clock])
+    clock.fit_returned()
+    return clock.seconds_per_step(steps), clock.return_s
+
+
+def measure_peer(peer_path, size, batch, seq, steps, warmup, bf16, jit):
+    """The peer's own JSON line, with its steps timed by `step_clock` (its
+    own figures, timed to `fit`'s return, kept as `*_to_return`)."""
+    sys.path.insert(0, str(peer_path.parent))
+    import importlib
+
+    peer = importlib.import_module(peer_path.stem)
+    clocks = []
+
+    def timer(peer_warmup):
+        clocks.append(step_clock(peer_warmup))
+        return clocks[-1]
+
+    peer.Timer = timer  # `peer.run` makes its callback with `Timer(warmup)`.
+    line = peer.run(size, batch, seq, steps, warmup, bf16=bf16, jit=jit)
+    [clock] = clocks
+    clock.fit_returned()
+    seconds = clock.seconds_per_step(steps)
+    line["step_ms_to_return"] = line.pop("step_ms")
+    line["seq_per_s_to_return"] = line.pop("seq_per_s")
+    line.update(step_ms=round(seconds * 1e3, 2), seq_per_s=round(batch / seconds, 2),
+                return_s=clock.return_s)
+    return line
 
 
 def peak_memory_gb():
@@ -123,7 +183,7 @@ def main():
                              "first; prints the median ratio.")
     parser.add_argument("--peer", type=pathlib.Path, default=DEFAULT_PEER,
                         help="Path of peer_kerashub.py.")
-    parser.add_argument("--only-ours", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["ours", "peer"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dropout is not None and not 0.0 <= args.dropout < 1.0:
         parser.error(f"--dropout must be in [0, 1), got {args.dropout}")
@@ -132,20 +192,23 @@ def main():
     run = dict(size=args.size, batch=args.batch, seq=args.seq, steps=args.steps,
                warmup=args.warmup, bf16=args.bf16, jit=args.jit)
 
-    if args.only_ours:
-        seconds = measure_ours(**run, dropout=args.dropout)
+    if args.only != "ours" and not args.peer.is_file():
+        sys.exit(f"error: peer benchmark {args.peer} not found (--peer)")
+    if args.only == "ours":
+        seconds, return_s = measure_ours(**run, dropout=args.dropout)
         print(json.dumps({"side": "keras_electra", **run, "dropout": args.dropout,
                           "step_ms": round(seconds * 1e3, 1),
                           "seq_per_s": round(args.batch / seconds, 2),
+                          "return_s": return_s,
                           "peak_memory_gb": peak_memory_gb()}))
         return
-    if not args.peer.is_file():
-        sys.exit(f"error: peer benchmark {args.peer} not found (--peer)")
+    if args.only == "peer":
+        print(json.dumps(measure_peer(args.peer, **run)))
+        return
     env = dict(os.environ, KERAS_BACKEND=args.backend, TF_CPP_MIN_LOG_LEVEL="3")
     sides = {
-        "ours": ([sys.executable, __file__, "--only-ours", *sys.argv[1:]], env),
-        "peer": ([sys.executable, str(args.peer), json.dumps([run])],
-                 dict(env, PYTHONPATH=str(args.peer.parent))),
+        side: ([sys.executable, __file__, "--only", side, *sys.argv[1:]], env)
+        for side in ("ours", "peer")
     }
     ratios = []
     for round_index in range(args.rounds):

@@ -3,7 +3,7 @@
 For each configuration (default: ELECTRA-Small at batch 128 and 512 and
 ELECTRA-Base at batch 128; seq 128, bf16), in this order and each in its own
 process with a time limit: our `ElectraPretrainer` on JAX
-(`tools/benchmark_train_step.py --only-ours`), then the peers of
+(`tools/benchmark_train_step.py --only ours`), then the peers of
 `../shared/bench`: keras-hub backbones on Keras/JAX (`peer_kerashub.py`)
 and Hugging Face transformers on PyTorch, eager and `torch.compile`
 (`peer_torch.py`). Writes one JSON line per side and configuration to
@@ -69,7 +69,7 @@ def side_command(side, size, batch, seq, steps, warmup, bf16, peers):
     """`(argv, extra environment)` of one side's process."""
     if side == "ours-jax":
         argv = [sys.executable, str(ROOT / "tools" / "benchmark_train_step.py"),
-                "--only-ours", "--backend", "jax", "--size", size,
+                "--only", "ours", "--backend", "jax", "--size", size,
                 "--batch", str(batch), "--seq", str(seq), "--steps", str(steps),
                 "--warmup", str(warmup)] + (["--bf16"] if bf16 else [])
         return argv, {"KERAS_BACKEND": "jax"}
