@@ -86,8 +86,10 @@ class LearningStage:
             numbers = numbers.replace("generator ", "")
         verdict = (
             "the encoder uses context" if self.uses_context() else
-            f"no context yet (needs {thresholds}): fine-tuning this encoder "
-            "is likely to score below random initialisation"
+            f"no context yet (needs {thresholds}): fine-tuned as it is, this "
+            "encoder may score below random initialisation; re-drawing its "
+            "top layer (reinit_top_layers=1) is what helped such encoders "
+            "(docs/results/transfer_why.md)"
         )
         return f"step {self.step}: {numbers}; {verdict}"
 

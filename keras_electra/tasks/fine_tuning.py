@@ -124,7 +124,7 @@ class FineTunedTask:
     """Keyword arguments of `from_preset` that go to a new preprocessor."""
 
     @classmethod
-    def from_preset(cls, preset, load_weights=True, **kwargs):
+    def from_preset(cls, preset, load_weights=True, reinit_top_layers=0, **kwargs):
         """A task from a preset, a pre-training run or a checkpoint.
 
         Args:
@@ -140,14 +140,27 @@ class FineTunedTask:
                   classifier (the shipped uncased vocab unless
                   `vocabulary=` names one).
             load_weights: bool. `False` keeps the backbone's random init.
+            reinit_top_layers: int. Top transformer layers of the backbone
+                that get fresh weights before fine-tuning (seed with
+                `keras.utils.set_random_seed` first). 1 is what a briefly
+                pre-trained encoder needs (`docs/results/transfer_why.md`).
             **kwargs: the constructor's arguments (`num_classes`, ...),
                 plus, for the preprocessor of a run or `.keras` source,
                 `vocabulary` and the settings the task names in
                 `preprocessor_settings` (`sequence_length`, ...).
 
         Raises:
-            DataError: the source is missing or holds no ELECTRA encoder.
+            DataError: the source is missing or holds no ELECTRA encoder,
+                or has fewer layers than `reinit_top_layers`.
         """
+        from keras_electra.finetune.loading import reinitialize_top_layers
+
+        task = cls._from_source(preset, load_weights, **kwargs)
+        reinitialize_top_layers(task.backbone, reinit_top_layers)
+        return task
+
+    @classmethod
+    def _from_source(cls, preset, load_weights, **kwargs):
         from keras_electra.tasks.sources import is_keras_hub_preset
         from keras_electra.tasks.sources import load_source
 

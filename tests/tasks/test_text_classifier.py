@@ -44,6 +44,28 @@ def test_from_preset_on_a_run_takes_its_discriminator_vocab_and_normalization(
     assert classifier.preprocessor.sequence_length == 32
 
 
+def test_from_preset_can_redraw_the_top_layer_and_keeps_the_rest(pretraining_run):
+    saved = keras.models.load_model(
+        pretraining_run / "electra_discriminator.keras", compile=False
+    )
+    with pytest.warns(UserWarning, match="reinit_top_layers=1"):
+        redrawn = ElectraTextClassifier.from_preset(
+            pretraining_run, num_classes=2, reinit_top_layers=1
+        )
+    top = redrawn.backbone.transformer_layers[-1]
+    for ours, theirs in zip(redrawn.backbone.layers, saved.layers):
+        same = all(
+            np.array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+            for a, b in zip(ours.weights, theirs.weights)
+        )
+        assert same == (ours is not top), ours.name
+    with pytest.raises(DataError, match="is more than the encoder's 2 layers"):
+        with pytest.warns(UserWarning, match="no context yet"):
+            ElectraTextClassifier.from_preset(
+                pretraining_run, num_classes=2, reinit_top_layers=3
+            )
+
+
 def test_fit_on_strings_learns_the_fixture_sentiment(classifier, sst2):
     keras.utils.set_random_seed(0)
     classifier.compile(learning_rate=1e-3)
